@@ -1,0 +1,282 @@
+"""Replications of a scenario, and their results as tidy frames with confidence intervals.
+
+Replication ``r`` of any scenario uses the random streams ``(seed, r, name...)``; running the
+same replications of two scenarios therefore compares them under common random numbers.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from tqdm import tqdm
+
+from sim.executors import Executor, SerialExecutor, make_executor
+from sim.model import build_layout, horizon_calendar, simulate
+from sim.results import RepTables, rep_tables, summarise, t_interval
+from sim.scenario import Scenario
+from sim.units import load_units
+
+
+@dataclass(frozen=True)
+class RepTask:
+    """One replication to run (picklable: sent to worker processes or a cluster)."""
+
+    scenario: Scenario
+    rep: int
+    seed: int
+    keep_dossiers: bool = True
+
+
+def run_replication(task: RepTask) -> RepTables:
+    """Simulate one replication and aggregate it (the unit of work of every executor)."""
+    scn = task.scenario
+    layout = build_layout(scn)
+    cal = horizon_calendar(scn)
+    out = simulate(scn, task.rep, task.seed, layout, cal)
+    tables = rep_tables(out, scn, layout, cal, keep_dossiers=task.keep_dossiers)
+    if scn.run.check_invariants:
+        from sim.invariants import check_replication
+
+        check_replication(out, tables, cal)
+    return tables
+
+
+@dataclass
+class Results:
+    """Results of several replications of one scenario (all frames have a ``rep`` column)."""
+
+    scenario: Scenario
+    seed: int
+    replications: pd.DataFrame
+    units: pd.DataFrame
+    procedures: pd.DataFrame
+    channels: pd.DataFrame
+    months: pd.DataFrame
+    causes: pd.DataFrame
+    pools: pd.DataFrame
+    backlog: pd.DataFrame
+    dossiers: pd.DataFrame | None = None
+    wall_seconds: float = 0.0
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    # ------------------------------------------------------------------ headline
+    @property
+    def reps(self) -> int:
+        return len(self.replications)
+
+    @property
+    def per_rep(self) -> list[float]:
+        return [float(x) for x in self.replications["on_time_rate"]]
+
+    @property
+    def on_time_rate(self) -> float:
+        return t_interval(self.replications["on_time_rate"])[0]
+
+    @property
+    def on_time_ci95(self) -> tuple[float, float]:
+        _, lo, hi = t_interval(self.replications["on_time_rate"])
+        return lo, hi
+
+    # ------------------------------------------------------------------ tables
+    def summary(self) -> pd.DataFrame:
+        """Every replication KPI: mean, sd and 95% t-interval over replications."""
+        return summarise(self.replications)
+
+    def unit_table(self) -> pd.DataFrame:
+        """One row per unit: mean per replication, on-time rate with its 95% interval."""
+        table = load_units().frame.set_index("code")
+        rows = []
+        for code, g in self.units.groupby("code", sort=False):
+            m, lo, hi = t_interval(g["on_time_rate"])
+            rows.append(
+                {
+                    "code": code,
+                    "name": table.loc[code, "name"],
+                    "type": table.loc[code, "type"],
+                    "arrived": float(g["arrived"].mean()),
+                    "resolved": float(g["resolved"].mean()),
+                    "open": float(g["open"].mean()),
+                    "open_overdue": float(g["open_overdue"].mean()),
+                    "on_time_rate": m,
+                    "on_time_ci95_low": lo,
+                    "on_time_ci95_high": hi,
+                    "desk_wait_minutes_mean": float(g["desk_wait_minutes_mean"].mean()),
+                    "reception_utilisation": float(g["reception_utilisation"].mean()),
+                    "online_share": float(g["online_share"].mean()),
+                }
+            )
+        out = pd.DataFrame(rows)
+        order = {c: i for i, c in enumerate(table.index)}
+        return out.sort_values("code", key=lambda s: s.map(order)).reset_index(drop=True)
+
+    def group_table(self, name: str) -> pd.DataFrame:
+        """Per procedure / channel / month table with on-time rate and 95% interval."""
+        frame = getattr(self, name)
+        key = {"procedures": "procedure", "channels": "channel", "months": "month"}[name]
+        rows = []
+        for k, g in frame.groupby(key, sort=True, observed=True):
+            m, lo, hi = t_interval(g["on_time_rate"])
+            rows.append(
+                {
+                    key: k,
+                    "resolved": float(g["resolved"].mean()),
+                    "late": float(g["late"].mean()),
+                    "on_time_rate": m,
+                    "ci95_low": lo,
+                    "ci95_high": hi,
+                }
+            )
+        return pd.DataFrame(rows)
+
+    def cause_table(self) -> pd.DataFrame:
+        """Late dossiers per cause (mean per replication) and share of all late ones."""
+        c = self.causes.groupby("late_cause", observed=False)["dossiers"].sum() / max(self.reps, 1)
+        total = c.sum()
+        return pd.DataFrame(
+            {"cause": c.index.astype(str), "late_per_rep": c.values, "share": c.values / total if total else np.nan}
+        )
+
+    def to_json(self) -> dict[str, Any]:
+        """The command line's ``--json`` object (DESIGN.md section 5)."""
+        lo, hi = self.on_time_ci95
+        r = self.replications
+        return {
+            "scenario": self.scenario.name,
+            "on_time_rate": self.on_time_rate,
+            "on_time_ci95": [lo, hi],
+            "per_rep": self.per_rep,
+            "dossiers_arrived": int(r["arrived"].sum()),
+            "dossiers_resolved": int(r["resolved"].sum()),
+            "dossiers_open_at_end": int(r["open"].sum()),
+            "dossiers_open_overdue_at_end": int(r["open_overdue"].sum()),
+            "reps": self.reps,
+            "seed": self.seed,
+            "wall_seconds": self.wall_seconds,
+        }
+
+
+def _collect(tables: list[RepTables], attr: str) -> pd.DataFrame:
+    frames = [getattr(t, attr) for t in tables]
+    frames = [f for f in frames if f is not None and len(f)]
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+
+
+def run(
+    scenario: Scenario,
+    reps: int | None = None,
+    seed: int | None = None,
+    *,
+    first_rep: int = 0,
+    workers: int | None = 1,
+    scheduler: str | None = None,
+    executor: Executor | None = None,
+    keep_dossiers: bool = True,
+    dossier_sink: Callable[[pd.DataFrame], None] | None = None,
+    progress: bool = False,
+) -> Results:
+    """Run replications ``first_rep .. first_rep + reps - 1`` of a scenario.
+
+    Parameters
+    ----------
+    reps, seed
+        Default to the scenario's ``run`` section.
+    workers, scheduler, executor
+        Where to run: in-process (``workers=1``, the default), local processes, or a Dask
+        scheduler address. Results are identical whichever is used.
+    keep_dossiers
+        Keep the per-dossier frame in ``Results.dossiers`` (about 80 MB per replication of
+        the baseline).
+    dossier_sink
+        Called with each replication's dossier frame, in replication order (e.g. to stream
+        them to Parquet) instead of keeping them.
+    """
+    reps = scenario.run.reps if reps is None else reps
+    seed = scenario.run.seed if seed is None else seed
+    want_dossiers = keep_dossiers or dossier_sink is not None
+    tasks = [RepTask(scenario, first_rep + k, seed, want_dossiers) for k in range(reps)]
+    own = executor is None
+    ex = executor or (SerialExecutor() if (workers == 1 and not scheduler) else make_executor(workers, scheduler))
+    t0 = time.perf_counter()
+    done: dict[int, RepTables] = {}
+    next_to_sink = 0
+    kept: list[pd.DataFrame] = []
+    bar = tqdm(total=reps, desc=f"{scenario.name}: replications", unit="rep", disable=not progress, leave=False)
+    try:
+        for i, result in ex.imap(run_replication, tasks):
+            if isinstance(result, BaseException):
+                raise result
+            done[i] = result
+            bar.update(1)
+            while next_to_sink in done and done[next_to_sink].dossiers is not None:
+                frame = done[next_to_sink].dossiers
+                assert frame is not None
+                if dossier_sink is not None:
+                    dossier_sink(frame)
+                if keep_dossiers:
+                    kept.append(frame)
+                done[next_to_sink].dossiers = None
+                next_to_sink += 1
+    finally:
+        bar.close()
+        if own:
+            ex.close()
+    tables = [done[i] for i in range(reps)]
+    return Results(
+        scenario=scenario,
+        seed=seed,
+        replications=_collect(tables, "kpis"),
+        units=_collect(tables, "units"),
+        procedures=_collect(tables, "procedures"),
+        channels=_collect(tables, "channels"),
+        months=_collect(tables, "months"),
+        causes=_collect(tables, "causes"),
+        pools=_collect(tables, "pools"),
+        backlog=_collect(tables, "backlog"),
+        dossiers=pd.concat(kept, ignore_index=True) if kept else None,
+        wall_seconds=time.perf_counter() - t0,
+        meta={"first_rep": first_rep, "workers": ex.workers},
+    )
+
+
+def write_results(results: Results, out_dir: str | Path, extra_manifest: dict[str, Any] | None = None) -> Path:
+    """Write summary.csv, units.csv, the group tables and manifest.json (written last)."""
+    from sim.outputs import manifest, write_csv, write_json
+
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    write_csv(results.summary(), out / "summary.csv")
+    write_csv(results.unit_table(), out / "units.csv")
+    write_csv(results.replications, out / "replications.csv")
+    write_csv(results.group_table("procedures"), out / "procedures.csv")
+    write_csv(results.group_table("channels"), out / "channels.csv")
+    write_csv(results.group_table("months"), out / "months.csv")
+    write_csv(results.cause_table(), out / "causes.csv")
+    write_csv(results.units, out / "units_by_rep.csv")
+    write_csv(results.pools, out / "pools_by_rep.csv")
+    write_csv(results.backlog, out / "backlog.csv")
+    m = manifest(
+        "run",
+        scenario=results.scenario.to_dict(),
+        seed=results.seed,
+        reps=results.reps,
+        replications=[int(r) for r in results.replications["rep"]],
+        wall_seconds=results.wall_seconds,
+        headline=results.to_json(),
+        files=sorted(p.name for p in out.iterdir() if not p.name.startswith(".")) + ["manifest.json"],
+        **(extra_manifest or {}),
+    )
+    write_json(m, out / "manifest.json")
+    return out
+
+
+def replications_of(results: Sequence[Results]) -> pd.DataFrame:
+    """Stack the replication tables of several results with a ``scenario`` column."""
+    return pd.concat(
+        [r.replications.assign(scenario=r.scenario.name) for r in results], ignore_index=True
+    )

@@ -1,0 +1,619 @@
+"""The SimPy model: how a dossier (hồ sơ) travels through the one-stop mechanism.
+
+The story of a dossier
+----------------------
+An applicant who lives in *home unit* B submits a dossier for some procedure at *receiving
+unit* A (usually A = B; otherwise it is a "phi địa giới" submission). In person or by post it
+arrives while the office is open and joins the queue at A's one-stop desk; online it may come
+at any hour and waits in A's online inbox. A one-stop officer of A (or, with pooling, of
+another unit) checks it (*tiếp nhận*): this takes desk minutes plus a few interactions with
+the provincial system, which stretch when A's link or the system is loaded and stop while
+either is down. With the completion of the check the dossier is *received* and its statutory
+clock starts (an online dossier's clock starts at the latest when the receive-within limit
+expires, even if nobody has picked it up yet).
+
+Some dossiers are incomplete. The applicant is asked for supplements, comes back after a
+random delay (calendar days), and the dossier is checked again at A's desk; the statutory
+clock restarts, pauses or keeps running as the scenario says.
+
+Then the dossier is processed (*thẩm định*) by the competent specialists: the specialist pool
+of A (procedures any unit may handle, such as copy certification), of B (after an electronic
+transfer from A to B, which needs both links and the system), or of a second-tier agency
+branch serving A (land registration, vertical agencies). Finally a leader of the processing
+unit signs it (*ký duyệt*) and the result is returned. The dossier is *on time* if this
+happens by its deadline; dossiers still open when the horizon ends are reported apart.
+
+How it is simulated
+-------------------
+Everything random was drawn beforehand (:mod:`sim.demand`, :mod:`sim.network`); this module
+only moves dossiers through officer pools on the *working clock* of :mod:`sim.calendar`, in
+which closed hours do not exist, so no process ever sleeps through a night. Pools are light
+FIFO multi-server queues with a daily capacity (officers present that day, drawn from the
+availability). A stage that needs the system progresses only while the system is reachable;
+the officer stays with the dossier meanwhile. Timestamps go into preallocated columns.
+"""
+
+from __future__ import annotations
+
+import math
+from bisect import bisect_right
+from collections import deque
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import simpy
+
+from sim.calendar import MINUTES_PER_DAY, WorkingCalendar
+from sim.demand import IN_PERSON, Dossiers, generate
+from sim.network import NetworkState, build_network
+from sim.records import Records
+from sim.rng import stream
+from sim.scenario import Scenario, staff_count
+from sim.units import load_units
+
+NO_POOL = -1
+
+
+class Pool:
+    """A pool of interchangeable officers: a FIFO multi-server queue with daily capacity.
+
+    Two waiting lines (``high`` before ``low``) give in-person applicants priority over the
+    online inbox when the scenario asks for it. ``free`` is the number of idle officers
+    present; it goes negative when fewer officers are present than are still busy (they
+    finish their dossier and are then not replaced).
+    """
+
+    __slots__ = (
+        "busy",
+        "busy_minutes",
+        "capacity",
+        "free",
+        "high",
+        "kind",
+        "low",
+        "name",
+        "net_unit",
+        "overtime_minutes",
+        "served",
+        "since",
+        "staff",
+        "unit",
+    )
+
+    def __init__(self, name: str, kind: str, unit: int, net_unit: int, staff: int) -> None:
+        self.name = name
+        self.kind = kind  # reception / specialist role / leader / agency id
+        self.unit = unit  # unit index (or -1 for agencies)
+        self.net_unit = net_unit  # whose link the officers use
+        self.staff = staff
+        self.capacity = 0
+        self.free = 0
+        self.busy = 0
+        self.high: deque[simpy.Event] = deque()
+        self.low: deque[simpy.Event] = deque()
+        self.busy_minutes = 0.0
+        self.served = 0
+        # officers still finishing a dossier after fewer were present than busy ("overtime"):
+        # integral of max(0, -free) over time, so utilisation stays within [0, 1]
+        self.overtime_minutes = 0.0
+        self.since = 0.0
+
+    def settle(self, now: float) -> None:
+        """Accumulate overtime up to ``now`` (call before ``free`` changes while negative)."""
+        if self.free < 0:
+            self.overtime_minutes -= self.free * (now - self.since)
+        self.since = now
+
+    def set_capacity(self, n: int, now: float = 0.0) -> None:
+        self.settle(now)
+        self.free += n - self.capacity
+        self.capacity = n
+        while self.free > 0 and (self.high or self.low):
+            self.free -= 1
+            (self.high or self.low).popleft().succeed()
+
+    def queue_length(self) -> int:
+        return len(self.high) + len(self.low)
+
+
+@dataclass
+class Layout:
+    """Units, pools and routing of a scenario (no randomness; reused by all replications)."""
+
+    codes: list[str]
+    frame: pd.DataFrame
+    procedure_ids: list[str]
+    pool_specs: list[tuple[str, str, int, int, int]]  # name, kind, unit, net_unit, staff
+    reception_pool: np.ndarray  # per unit
+    processing_pool: np.ndarray  # (procedure, unit) -> pool, by the unit that handles it
+    approval_pool: np.ndarray  # (procedure, unit)
+    handled_by: np.ndarray  # per procedure: 0 receiving, 1 home, 2 agency
+    deadline_days: np.ndarray
+    interactions: np.ndarray  # (procedure, 4): reception, transfer, processing, approval
+    reception_groups: list[list[int]]  # per unit: reception pools its online dossiers may use
+
+
+def build_layout(scn: Scenario) -> Layout:
+    """Pools and routing tables of a scenario."""
+    table = load_units().frame
+    codes = scn.unit_codes()
+    frame = table[table["code"].isin(codes)].reset_index(drop=True)
+    index = {c: i for i, c in enumerate(codes)}
+    pids = list(scn.procedures)
+    procs = list(scn.procedures.values())
+    specs: list[tuple[str, str, int, int, int]] = []
+
+    def add(name: str, kind: str, unit: int, net_unit: int, staff: int) -> int:
+        specs.append((name, kind, unit, net_unit, staff))
+        return len(specs) - 1
+
+    roles = sorted({p.role for p in procs if p.role and p.processing_minutes is not None})
+    reception = np.zeros(len(codes), dtype=np.int64)
+    role_pool: dict[tuple[int, str], int] = {}
+    leader_pool: dict[int, int] = {}
+    needs_leader = any(p.approval_minutes is not None and p.handled_by != "agency" for p in procs)
+    for u, code in enumerate(codes):
+        ut = str(frame["type"].iloc[u])
+        reception[u] = add(f"{code}/reception", "reception", u, u, staff_count(scn, code, ut, "reception"))
+        for r in roles:
+            role_pool[(u, r)] = add(f"{code}/{r}", r, u, u, staff_count(scn, code, ut, r))
+        if needs_leader:
+            leader_pool[u] = add(f"{code}/leader", "leader", u, u, staff_count(scn, code, ut, "leader"))
+
+    # second-tier agencies: a branch per former district (hosted at its centre) or one for all
+    agency_pool: dict[tuple[str, int], int] = {}
+    for aid, ag in scn.agencies.items():
+        if ag.serves == "province":
+            groups = {"province": list(range(len(codes)))}
+        else:
+            groups = {}
+            for u in range(len(codes)):
+                groups.setdefault(str(frame["former_district"].iloc[u]), []).append(u)
+        for members in groups.values():
+            centres = [u for u in members if bool(frame["district_centre"].iloc[u])]
+            host = centres[0] if centres else max(members, key=lambda u: frame["population"].iloc[u])
+            served = float(frame["population"].iloc[members].sum())
+            host_code = codes[host]
+            base = ag.staff.get(host_code)
+            if base is None:
+                base = max(ag.min_staff, math.floor(ag.staff_per_10k_residents * served / 1e4 + 0.5))
+            staff = int(math.floor(base * ag.multiplier + 0.5))
+            pid = add(f"{aid}@{host_code}", aid, -1, host, staff)
+            for u in members:
+                agency_pool[(aid, u)] = pid
+
+    n_p, n_u = len(procs), len(codes)
+    processing = np.full((n_p, n_u), NO_POOL, dtype=np.int64)
+    approval = np.full((n_p, n_u), NO_POOL, dtype=np.int64)
+    handled = np.zeros(n_p, dtype=np.int64)
+    for j, p in enumerate(procs):
+        handled[j] = {"receiving_unit": 0, "home_unit": 1, "agency": 2}[p.handled_by]
+        for u in range(n_u):
+            if p.processing_minutes is not None:
+                if p.handled_by == "agency":
+                    assert p.agency is not None
+                    processing[j, u] = agency_pool[(p.agency, u)]
+                else:
+                    assert p.role is not None
+                    processing[j, u] = role_pool[(u, p.role)]
+            if p.approval_minutes is not None and p.handled_by != "agency":
+                approval[j, u] = leader_pool[u]
+    inter = np.array(
+        [
+            [
+                p.system_interactions.reception,
+                p.system_interactions.transfer,
+                p.system_interactions.processing,
+                p.system_interactions.approval,
+            ]
+            for p in procs
+        ],
+        dtype=np.int64,
+    )
+    mode = scn.pooling.online_reception
+    groups_r: list[list[int]] = []
+    for u in range(n_u):
+        if mode == "none":
+            members = [u]
+        elif mode == "province":
+            members = list(range(n_u))
+        else:
+            fd = frame["former_district"].iloc[u]
+            members = [v for v in range(n_u) if frame["former_district"].iloc[v] == fd]
+        members.remove(u)
+        groups_r.append([int(reception[u])] + [int(reception[v]) for v in members])
+    return Layout(
+        codes=codes,
+        frame=frame,
+        procedure_ids=pids,
+        pool_specs=specs,
+        reception_pool=reception,
+        processing_pool=processing,
+        approval_pool=approval,
+        handled_by=handled,
+        deadline_days=np.array([p.deadline_working_days for p in procs], dtype=np.int64),
+        interactions=inter,
+        reception_groups=groups_r,
+    )
+
+
+def horizon_calendar(scn: Scenario) -> WorkingCalendar:
+    """Working calendar of the horizon plus a year's margin for deadlines past its end."""
+    return WorkingCalendar.build(scn.calendar, scn.horizon.start, scn.horizon.days + 400)
+
+
+@dataclass
+class RepOutput:
+    """Everything one replication produced (arrays; frames are built in sim.results)."""
+
+    rep: int
+    seed: int
+    dossiers: Dossiers
+    records: Records
+    pools: pd.DataFrame
+    horizon_end: float  # working minutes
+    down_minutes: np.ndarray
+    events: int
+
+
+def daily_capacity(
+    specs: list[tuple[str, str, int, int, int]], scn: Scenario, n_days: int, seed: int, rep: int
+) -> list[np.ndarray]:
+    """Officers present per working day for each pool: Binomial(staff, availability)."""
+    a = scn.staffing.availability
+    out = []
+    for name, _kind, _u, _n, staff in specs:
+        if a >= 1.0 or staff == 0:
+            caps = np.full(n_days, staff, dtype=np.int64)
+        else:
+            caps = stream(seed, rep, "availability", name).binomial(staff, a, n_days)
+            caps = np.maximum(caps, min(staff, scn.staffing.min_on_duty))
+        out.append(caps)
+    return out
+
+
+def simulate(
+    scn: Scenario,
+    rep: int,
+    seed: int | None = None,
+    layout: Layout | None = None,
+    cal: WorkingCalendar | None = None,
+) -> RepOutput:
+    """Run replication ``rep`` of a scenario and return its raw output."""
+    seed = scn.run.seed if seed is None else seed
+    layout = layout or build_layout(scn)
+    cal = cal or horizon_calendar(scn)
+    types = [str(t) for t in layout.frame["type"]]
+    net = build_network(scn, cal, layout.codes, types, layout.procedure_ids, seed, rep)
+    ds = generate(scn, cal, layout.frame, seed, rep, net.system_down_wall)
+    n_work_days = int(cal.is_working[: scn.horizon.days].sum())
+    L = cal.day_minutes
+    horizon_end = n_work_days * L
+    caps = daily_capacity(layout.pool_specs, scn, max(n_work_days, 1), seed, rep)
+    rec = Records.allocate(len(ds))
+    env = simpy.Environment()
+    pools = [Pool(*spec) for spec in layout.pool_specs]
+    for pool, c in zip(pools, caps, strict=True):
+        pool.set_capacity(int(c[0]))
+    _Runner(scn, env, pools, layout, net, cal, ds, rec, horizon_end).start()
+    if n_work_days > 1:
+        env.process(_staff_days(env, pools, caps, n_work_days, L))
+    env.run(until=horizon_end)
+    for pool in pools:
+        pool.settle(horizon_end)
+    events = _events_scheduled(env)
+    frame = pd.DataFrame(
+        {
+            "pool": [p.name for p in pools],
+            "kind": [p.kind for p in pools],
+            "unit": [layout.codes[p.unit] if p.unit >= 0 else "" for p in pools],
+            "host_unit": [layout.codes[p.net_unit] for p in pools],
+            "staff": [p.staff for p in pools],
+            "officer_minutes": [float(c.sum()) * L for c in caps],
+            "overtime_minutes": [p.overtime_minutes for p in pools],
+            "busy_minutes": [p.busy_minutes for p in pools],
+            "served": [p.served for p in pools],
+            "queue_at_end": [p.queue_length() for p in pools],
+        }
+    )
+    return RepOutput(rep, seed, ds, rec, frame, horizon_end, net.down_minutes, events)
+
+
+def _events_scheduled(env: simpy.Environment) -> int:
+    """Number of events SimPy scheduled (its internal event counter; -1 if unavailable)."""
+    counter = getattr(env, "_eid", None)
+    try:
+        return int(next(counter))  # type: ignore[call-overload]
+    except TypeError:
+        return -1
+
+
+def _staff_days(
+    env: simpy.Environment, pools: list[Pool], caps: list[np.ndarray], n_days: int, L: float
+) -> Any:
+    for k in range(1, n_days):
+        yield env.timeout(k * L - env.now)
+        for pool, c in zip(pools, caps, strict=True):
+            pool.set_capacity(int(c[k]), env.now)
+
+
+class _Runner:
+    """Binds the per-run state and starts the arrival source. Hot path: keep it lean."""
+
+    def __init__(
+        self,
+        scn: Scenario,
+        env: simpy.Environment,
+        pools: list[Pool],
+        layout: Layout,
+        net: NetworkState,
+        cal: WorkingCalendar,
+        ds: Dossiers,
+        rec: Records,
+        horizon_end: float,
+    ) -> None:
+        self.env = env
+        self.scn = scn
+        self.pools = pools
+        self.layout = layout
+        self.net = net
+        self.cal = cal
+        self.ds = ds
+        self.rec = rec
+        self.horizon_end = horizon_end
+
+    def start(self) -> None:
+        self.env.process(self._source())
+
+    def _source(self) -> Any:
+        env = self.env
+        process = env.process
+        dossier = self._make_dossier()
+        arrivals = self.ds.arrival.tolist()
+        timeout = env.timeout
+        for i, t in enumerate(arrivals):
+            if t > env.now:
+                yield timeout(t - env.now)
+            process(dossier(i))
+
+    def _make_dossier(self) -> Any:  # noqa: C901 - one flat generator is the fast path
+        env = self.env
+        scn = self.scn
+        cal = self.cal
+        net = self.net
+        lay = self.layout
+        ds = self.ds
+        rec = self.rec
+        pools = self.pools
+        timeout = env.timeout
+        Event = simpy.Event
+        T = self.horizon_end
+        L = cal.day_minutes
+        cutoff = cal.cutoff_offset
+        to_wall = cal.to_wall_scalar
+        to_work = cal.to_working_scalar
+
+        # per-dossier inputs as Python lists (fast scalar access)
+        recv = ds.receiving.tolist()
+        home = ds.home.tolist()
+        proc = ds.procedure.tolist()
+        chan = ds.channel.tolist()
+        rec_min = ds.reception_minutes.tolist()
+        pro_min = ds.processing_minutes.tolist()
+        app_min = ds.approval_minutes.tolist()
+        incomplete = ds.incomplete.tolist()
+        delay = ds.supplement_delay_minutes.tolist()
+        arrival = ds.arrival.tolist()
+
+        handled = lay.handled_by.tolist()
+        deadline_days = lay.deadline_days.tolist()
+        inter = lay.interactions.tolist()
+        rec_pool_of_unit = lay.reception_pool.tolist()
+        proc_pool = lay.processing_pool.tolist()
+        appr_pool = lay.approval_pool.tolist()
+        groups = [[pools[i] for i in g] for g in lay.reception_groups]
+        pooled = scn.pooling.online_reception != "none"
+        in_person_first = scn.reception.discipline == "in_person_first"
+        limit = scn.reception.online_receive_within_working_hours * 60.0
+        clock_at_limit = scn.reception.online_clock_start == "earlier_of_reception_and_limit"
+        rule = scn.supplements.clock_rule
+        recheck = scn.supplements.recheck_factor
+
+        # network
+        dS, dE = net.down_starts, net.down_ends
+        fS, fE = net.fallback_starts, net.fallback_ends
+        bw, fbw = net.bandwidth, net.fallback_bandwidth
+        degr = net.degradations
+        nw = scn.network
+        resp_s = nw.system_response_seconds
+        mb8 = nw.mb_per_interaction * 8.0
+        bg = nw.background_mbps
+        per_off = nw.mbps_per_active_officer
+        sys_cap = nw.system_capacity_sessions
+        rho_max = nw.max_utilisation
+        busy_unit = [0] * len(lay.codes)
+        busy_all = [0]
+
+        # records (plain lists; converted to arrays once at the end)
+        r_rs, r_re, r_sr, r_st = rec.reception_start, rec.reception_end, rec.supplement_request, rec.supplement_return
+        r_r2, r_ps, r_pe, r_as = rec.recheck_end, rec.processing_start, rec.processing_end, rec.approval_start
+        r_done, r_dl, r_cs = rec.resolved, rec.deadline, rec.clock_start
+        r_q, r_n, r_s = rec.wait_queue, rec.wait_network, rec.wait_supplement
+        r_by = rec.received_by
+
+        def finish(u: int, t: float, d: float) -> float:
+            """Time at which ``d`` minutes of system-dependent work started at ``t`` end at unit u."""
+            S = dS[u]
+            if not S:
+                return t + d
+            E = dE[u]
+            k = bisect_right(E, t)
+            n = len(S)
+            while k < n:
+                s = S[k]
+                if s >= t + d:
+                    break
+                if s > t:
+                    d -= s - t
+                t = E[k]
+                k += 1
+            return t + d
+
+        def interaction_minutes(u: int, t: float, p: int) -> float:
+            rs = busy_all[0] / sys_cap
+            if rs > rho_max:
+                rs = rho_max
+            b = bw[u]
+            F = fS[u]
+            if F:
+                k = bisect_right(F, t) - 1
+                if k >= 0 and t < fE[u][k]:
+                    b = fbw[u]
+            rl = (bg + busy_unit[u] * per_off) / b
+            if rl > rho_max:
+                rl = rho_max
+            f = 1.0
+            for a, z, fac, ps in degr:
+                if a <= t < z and (ps is None or p in ps):
+                    f *= fac
+            return (resp_s * f / (1.0 - rs) + mb8 / (b * (1.0 - rl))) / 60.0
+
+        def release(pool: Pool) -> None:
+            busy_unit[pool.net_unit] -= 1
+            busy_all[0] -= 1
+            if pool.free < 0:
+                pool.settle(env.now)
+                pool.free += 1
+            elif pool.high:
+                pool.high.popleft().succeed()
+            elif pool.low:
+                pool.low.popleft().succeed()
+            else:
+                pool.free += 1
+
+        def choose_reception(u: int) -> Pool:
+            best = None
+            best_score = 0
+            for pool in groups[u]:
+                score = pool.free - len(pool.high) - len(pool.low)
+                if best is None or score > best_score:
+                    best, best_score = pool, score
+            assert best is not None
+            return best
+
+        def serve(pool: Pool, high: bool, minutes: float, n: int, p: int) -> Any:
+            """Queue for ``pool``, then work ``minutes`` plus ``n`` system interactions.
+
+            Returns (start, end, queue wait, network time)."""
+            t0 = env.now
+            if pool.free > 0:
+                pool.free -= 1
+            else:
+                ev = Event(env)
+                (pool.high if high else pool.low).append(ev)
+                yield ev
+            start = env.now
+            u = pool.net_unit
+            busy_unit[u] += 1
+            busy_all[0] += 1
+            if n:
+                d = minutes + n * interaction_minutes(u, start, p)
+                end = finish(u, start, d)
+                netw = end - start - minutes
+            else:
+                end = start + minutes
+                netw = 0.0
+            pool.busy_minutes += (end if end < T else T) - start
+            pool.served += 1
+            yield timeout(end - start)
+            release(pool)
+            return start, end, start - t0, netw
+
+        def deadline_of(received: float, days: int) -> float:
+            d = math.ceil(received / L) - 1 if received > 0 else 0
+            if days == 0:
+                return (d + (2 if received - d * L > cutoff else 1)) * L
+            return (d + 1 + days) * L
+
+        def dossier(i: int) -> Any:
+            u = recv[i]
+            p = proc[i]
+            c = chan[i]
+            ri, ti, pi, ai = inter[p]
+            high = c == IN_PERSON or not in_person_first
+            pool = choose_reception(u) if (pooled and c != IN_PERSON) else pools[rec_pool_of_unit[u]]
+            r_by[i] = pool.unit
+            start, end, qw, nt = yield from serve(pool, high, rec_min[i], ri, p)
+            r_rs[i] = start
+            r_re[i] = end
+            qwait = qw
+            nwait = nt
+            r_q[i] = qwait
+            r_n[i] = nwait
+            clock = end
+            if c != IN_PERSON and clock_at_limit and arrival[i] + limit < end:
+                clock = arrival[i] + limit
+            days = deadline_days[p]
+            due = deadline_of(clock, days)
+            r_cs[i] = clock
+            r_dl[i] = due
+            if incomplete[i]:
+                r_sr[i] = end
+                back = to_work(to_wall(end, "left") + delay[i])
+                if back > end:
+                    yield timeout(back - end)
+                r_st[i] = back
+                swait = back - end
+                pool = pools[rec_pool_of_unit[u]] if c == IN_PERSON else pool
+                start, end, qw, nt = yield from serve(pool, high, rec_min[i] * recheck, ri, p)
+                qwait += qw
+                nwait += nt
+                r_q[i] = qwait
+                r_n[i] = nwait
+                r_r2[i] = end
+                if rule == "restart":
+                    clock = end
+                    due = deadline_of(end, days)
+                    r_cs[i] = clock
+                elif rule == "pause":
+                    due += swait
+                r_dl[i] = due
+                r_s[i] = swait
+            h = handled[p]
+            if h == 1 and home[i] != u:
+                # electronic transfer to the competent home unit: needs both ends reachable
+                t0 = env.now
+                d = ti * interaction_minutes(u, t0, p) if ti else 0.0
+                t1 = finish(home[i], finish(u, t0, d), 0.0)
+                if t1 > t0:
+                    yield timeout(t1 - t0)
+                nwait += t1 - t0
+                r_n[i] = nwait
+                pu = home[i]
+            else:
+                pu = u
+            pp = proc_pool[p][pu]
+            if pp >= 0:
+                start, end, qw, nt = yield from serve(pools[pp], True, pro_min[i], pi, p)
+                r_ps[i] = start
+                r_pe[i] = end
+                qwait += qw
+                nwait += nt
+                r_q[i] = qwait
+                r_n[i] = nwait
+            ap = appr_pool[p][pu]
+            if ap >= 0:
+                start, end, qw, nt = yield from serve(pools[ap], True, app_min[i], ai, p)
+                r_as[i] = start
+                qwait += qw
+                nwait += nt
+            r_done[i] = env.now
+            r_q[i] = qwait
+            r_n[i] = nwait
+
+        return dossier
+
+
+__all__ = ["Layout", "Pool", "RepOutput", "build_layout", "horizon_calendar", "simulate"]

@@ -1,0 +1,289 @@
+"""Tidy result frames: one row per dossier, per replication, per unit, and summaries.
+
+KPI definitions follow the provincial reports:
+
+* **on-time rate** = dossiers resolved by their deadline / dossiers resolved in the period
+  ("đúng và trước hạn": early plus on time, over everything resolved);
+* dossiers still open when the horizon ends are reported apart: ``open`` and, among them,
+  ``open_overdue`` (their deadline has already passed); they are never dropped;
+* per-month rates count dossiers by the month in which they were resolved;
+* a late dossier's *cause* is the largest of the delays that ate into its deadline: waiting
+  for officers (``queueing``), waiting for the system or the network (``network``), waiting
+  for the applicant's supplements when the clock keeps running (``supplements``), or the
+  officers' own working time (``service``).
+
+Summaries give the mean over replications, the standard deviation and a 95% Student-t
+interval (each replication is one independent observation).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from sim.calendar import WorkingCalendar
+from sim.demand import IN_PERSON
+from sim.model import Layout, RepOutput
+from sim.scenario import CHANNELS, Scenario
+
+CAUSES = ("queueing", "network", "supplements", "service")
+
+
+def t_interval(values: np.ndarray | pd.Series, level: float = 0.95) -> tuple[float, float, float]:
+    """Mean and Student-t confidence interval of independent observations (NaN if n < 2)."""
+    x = np.asarray(values, dtype=float)
+    x = x[~np.isnan(x)]
+    n = len(x)
+    if n == 0:
+        return float("nan"), float("nan"), float("nan")
+    m = float(x.mean())
+    if n < 2:
+        return m, float("nan"), float("nan")
+    half = float(stats.t.ppf(0.5 + level / 2, n - 1) * x.std(ddof=1) / np.sqrt(n))
+    return m, m - half, m + half
+
+
+def dossier_frame(out: RepOutput, scn: Scenario, layout: Layout, cal: WorkingCalendar) -> pd.DataFrame:
+    """One row per dossier of a replication (times as datetimes, waits in working minutes)."""
+    ds = out.dossiers
+    r = out.records.arrays()
+    n = len(ds)
+    codes = np.array(layout.codes, dtype=object)
+    pids = layout.procedure_ids
+    T = out.horizon_end
+
+    def wall(col: np.ndarray, side: str) -> np.ndarray:
+        return cal.to_datetime(cal.to_wall(col, side))
+
+    resolved = ~np.isnan(r["resolved"])
+    deadline = r["deadline"]
+    on_time = np.where(resolved, r["resolved"] <= deadline, False)
+    open_overdue = ~resolved & ~np.isnan(deadline) & (deadline < T)
+    late = (resolved & ~on_time) | open_overdue
+
+    # cause of lateness: the largest delay that consumed the statutory clock
+    supp = np.nan_to_num(r["wait_supplement"])
+    supp_counts = supp if scn.supplements.clock_rule == "keep" else np.zeros(n)
+    service = np.zeros(n)
+    for name_s, name_e in (("reception_start", "reception_end"), ("processing_start", "processing_end")):
+        service += np.nan_to_num(r[name_e] - r[name_s])
+    appr = r["resolved"] - r["approval_start"]
+    service += np.nan_to_num(appr)
+    service = np.maximum(service - np.nan_to_num(r["wait_network"]), 0.0)
+    parts = np.vstack(
+        [np.nan_to_num(r["wait_queue"]), np.nan_to_num(r["wait_network"]), supp_counts, service]
+    )
+    cause_idx = np.argmax(parts, axis=0)
+    cause = pd.Categorical.from_codes(np.where(late, cause_idx, -1), categories=list(CAUSES))
+
+    resolved_wall = cal.to_wall(r["resolved"], "left")
+    resolved_at = cal.to_datetime(resolved_wall)
+    month = pd.Series(resolved_at).dt.strftime("%Y-%m").to_numpy()
+    received_by = np.asarray(r["received_by"])
+    frame = pd.DataFrame(
+        {
+            "rep": np.full(n, out.rep, dtype=np.int32),
+            "dossier": np.arange(n, dtype=np.int32),
+            "unit": pd.Categorical(codes[ds.receiving], categories=layout.codes),
+            "home_unit": pd.Categorical(codes[ds.home], categories=layout.codes),
+            "received_by": pd.Categorical(
+                np.where(np.isnan(received_by), None, codes[np.nan_to_num(received_by).astype(int)]),
+                categories=layout.codes,
+            ),
+            "procedure": pd.Categorical.from_codes(ds.procedure.astype(int), categories=pids),
+            "channel": pd.Categorical.from_codes(ds.channel.astype(int), categories=list(CHANNELS)),
+            "phi_dia_gioi": ds.home != ds.receiving,
+            "supplement": ds.incomplete.astype(bool) & ~np.isnan(r["supplement_request"]),
+            "arrived_at": cal.to_datetime(ds.wall_arrival),
+            "reception_start_at": wall(r["reception_start"], "right"),
+            "received_at": wall(r["reception_end"], "left"),
+            "clock_start_at": wall(r["clock_start"], "left"),
+            "supplement_return_at": wall(r["supplement_return"], "right"),
+            "processing_start_at": wall(r["processing_start"], "right"),
+            "processing_end_at": wall(r["processing_end"], "left"),
+            "approval_start_at": wall(r["approval_start"], "right"),
+            "resolved_at": resolved_at,
+            "deadline_at": wall(deadline, "left"),
+            "status": pd.Categorical(np.where(resolved, "resolved", "open"), categories=["resolved", "open"]),
+            "on_time": pd.array(np.where(resolved, on_time, pd.NA), dtype="boolean"),
+            "open_overdue": open_overdue,
+            "late_cause": cause,
+            "resolved_month": pd.Categorical(np.where(resolved, month, None)),
+            "lead_time_working_hours": (r["resolved"] - ds.arrival) / 60.0,
+            "wait_queue_minutes": r["wait_queue"],
+            "wait_network_minutes": r["wait_network"],
+            "wait_supplement_minutes": np.where(np.isnan(r["supplement_request"]), 0.0, supp),
+            "desk_wait_minutes": np.where(
+                ds.channel == IN_PERSON, r["reception_start"] - ds.arrival, np.nan
+            ),
+            "inbox_wait_working_hours": np.where(
+                ds.channel != IN_PERSON, (r["reception_start"] - ds.arrival) / 60.0, np.nan
+            ),
+        }
+    )
+    return frame
+
+
+def _rate(df: pd.DataFrame, by: list[str]) -> pd.DataFrame:
+    """Counts and on-time rate grouped by ``by`` (observed categories only)."""
+    g = df.groupby(by, observed=True, sort=True)
+    out = pd.DataFrame(
+        {
+            "arrived": g.size(),
+            "resolved": g["status"].apply(lambda s: int((s == "resolved").sum())),
+            "on_time": g["on_time"].sum(),
+            "open": g["status"].apply(lambda s: int((s == "open").sum())),
+            "open_overdue": g["open_overdue"].sum(),
+        }
+    )
+    out["late"] = out["resolved"] - out["on_time"]
+    out["on_time_rate"] = np.where(out["resolved"] > 0, out["on_time"] / out["resolved"].where(out["resolved"] > 0), np.nan)
+    return out.reset_index()
+
+
+@dataclass
+class RepTables:
+    """Aggregates of one replication (small; what workers send back)."""
+
+    rep: int
+    kpis: pd.DataFrame  # one row
+    units: pd.DataFrame
+    procedures: pd.DataFrame
+    channels: pd.DataFrame
+    months: pd.DataFrame
+    causes: pd.DataFrame
+    pools: pd.DataFrame
+    backlog: pd.DataFrame
+    dossiers: pd.DataFrame | None
+
+
+def rep_tables(
+    out: RepOutput,
+    scn: Scenario,
+    layout: Layout,
+    cal: WorkingCalendar,
+    keep_dossiers: bool = True,
+) -> RepTables:
+    """Aggregate one replication into tidy frames."""
+    df = dossier_frame(out, scn, layout, cal)
+    rep = out.rep
+    resolved = df["status"] == "resolved"
+    n_res = int(resolved.sum())
+    n_on = int(df["on_time"].sum())
+    late_mask = df["late_cause"].notna()
+    pools = out.pools.copy()
+    avail = pools["officer_minutes"] + pools["overtime_minutes"]
+    pools["utilisation"] = np.where(avail > 0, pools["busy_minutes"] / avail.where(avail > 0), np.nan)
+    pools.insert(0, "rep", rep)
+    util_by_kind = pools.groupby("kind")["busy_minutes"].sum() / (
+        pools.groupby("kind")["officer_minutes"].sum() + pools.groupby("kind")["overtime_minutes"].sum()
+    )
+    kpis = {
+        "rep": rep,
+        "seed": out.seed,
+        "arrived": len(df),
+        "resolved": n_res,
+        "on_time": n_on,
+        "late": n_res - n_on,
+        "open": int((~resolved).sum()),
+        "open_overdue": int(df["open_overdue"].sum()),
+        "on_time_rate": n_on / n_res if n_res else float("nan"),
+        "online_share": float((df["channel"] == "online").mean()) if len(df) else float("nan"),
+        "phi_dia_gioi_share": float(df["phi_dia_gioi"].mean()) if len(df) else float("nan"),
+        "lead_time_working_hours_mean": float(df.loc[resolved, "lead_time_working_hours"].mean()),
+        "lead_time_working_hours_p90": float(df.loc[resolved, "lead_time_working_hours"].quantile(0.9))
+        if n_res
+        else float("nan"),
+        "desk_wait_minutes_mean": float(df["desk_wait_minutes"].mean()),
+        "inbox_wait_working_hours_mean": float(df["inbox_wait_working_hours"].mean()),
+        "network_delay_minutes_mean": float(df.loc[resolved, "wait_network_minutes"].mean()),
+        "queue_wait_minutes_mean": float(df.loc[resolved, "wait_queue_minutes"].mean()),
+        "system_down_working_hours_mean": float(np.mean(out.down_minutes) / 60.0),
+        "events": out.events,
+    }
+    for c in CAUSES:
+        kpis[f"late_{c}"] = int((df.loc[late_mask, "late_cause"] == c).sum())
+    for kind, u in util_by_kind.items():
+        kpis[f"utilisation_{kind}"] = float(u)
+    kpi_frame = pd.DataFrame([kpis])
+
+    units = _rate(df, ["unit"]).rename(columns={"unit": "code"})
+    units["code"] = units["code"].astype(str)
+    extra = df.groupby("unit", observed=True).agg(
+        desk_wait_minutes_mean=("desk_wait_minutes", "mean"),
+        lead_time_working_hours_mean=("lead_time_working_hours", "mean"),
+        network_delay_minutes_mean=("wait_network_minutes", "mean"),
+        online_share=("channel", lambda s: float((s == "online").mean())),
+    )
+    extra.index = extra.index.astype(str)
+    units = units.merge(extra, left_on="code", right_index=True, how="left")
+    rec_util = pools[pools["kind"] == "reception"].set_index("unit")["utilisation"]
+    units["reception_utilisation"] = units["code"].map(rec_util)
+    units.insert(0, "rep", rep)
+
+    procedures = _rate(df, ["procedure"])
+    procedures.insert(0, "rep", rep)
+    channels = _rate(df, ["channel"])
+    channels.insert(0, "rep", rep)
+    months = _rate(df[resolved], ["resolved_month"]).rename(columns={"resolved_month": "month"})
+    months.insert(0, "rep", rep)
+    causes = (
+        df.loc[late_mask]
+        .groupby(["late_cause", "status"], observed=False)
+        .size()
+        .rename("dossiers")
+        .reset_index()
+    )
+    causes.insert(0, "rep", rep)
+    backlog = backlog_series(df, cal, out.horizon_end)
+    backlog.insert(0, "rep", rep)
+    return RepTables(
+        rep=rep,
+        kpis=kpi_frame,
+        units=units,
+        procedures=procedures,
+        channels=channels,
+        months=months,
+        causes=causes,
+        pools=pools,
+        backlog=backlog,
+        dossiers=df if keep_dossiers else None,
+    )
+
+
+def backlog_series(df: pd.DataFrame, cal: WorkingCalendar, horizon_end: float) -> pd.DataFrame:
+    """Open dossiers at the close of every working day (arrived minus resolved so far)."""
+    days = int(round(horizon_end / cal.day_minutes))
+    close = [cal.date_of_working_day(k) for k in range(days)]
+    ends = pd.to_datetime(
+        [pd.Timestamp(d) + pd.Timedelta(minutes=cal.sessions[-1][1]) for d in close]
+    )
+    arrived = np.searchsorted(np.sort(df["arrived_at"].to_numpy()), ends.to_numpy(), side="right")
+    res = df["resolved_at"].dropna().to_numpy()
+    resolved = np.searchsorted(np.sort(res), ends.to_numpy(), side="right")
+    return pd.DataFrame({"date": close, "open_dossiers": arrived - resolved})
+
+
+def summarise(frame: pd.DataFrame, by: list[str] | None = None, skip: tuple[str, ...] = ("rep", "seed")) -> pd.DataFrame:
+    """Mean, sd and 95% t-interval over replications of every numeric column.
+
+    ``frame`` has one row per replication (and per group in ``by``). Returns one row per
+    (group, metric).
+    """
+    by = by or []
+    metrics = [
+        c for c in frame.columns if c not in skip and c not in by and pd.api.types.is_numeric_dtype(frame[c])
+    ]
+    rows = []
+    groups = frame.groupby(by, observed=True, sort=True) if by else [((), frame)]
+    for key, g in groups:
+        key = key if isinstance(key, tuple) else (key,)
+        for m in metrics:
+            vals = g[m].to_numpy(dtype=float)
+            mean, lo, hi = t_interval(vals)
+            sd = float(np.nanstd(vals, ddof=1)) if np.sum(~np.isnan(vals)) > 1 else float("nan")
+            rows.append((*key, m, mean, sd, lo, hi, int(np.sum(~np.isnan(vals)))))
+    return pd.DataFrame(rows, columns=[*by, "metric", "mean", "sd", "ci95_low", "ci95_high", "reps"])

@@ -1,0 +1,690 @@
+"""Scenarios: frozen, validated descriptions of one what-if.
+
+A scenario is a YAML file validated into :class:`Scenario` (pydantic v2, unknown keys
+rejected, all fields immutable). ``extends: other.yaml`` inherits a parent scenario and
+deep-merges the child over it (mappings merge key by key; lists and scalars replace).
+Dotted overrides (``--set staffing.availability=0.9``) are applied to the merged mapping
+before validation, so they are checked exactly like the file.
+
+Every problem is reported as a :class:`ScenarioError` naming the file and the field path;
+the command line turns it into one line on stderr and exit code 2.
+
+Units of measure are in the field names: ``*_minutes`` are officer minutes, ``*_days``
+calendar days, ``*_working_days`` / ``*_working_hours`` count office time only, ``*_mbps``
+megabits per second, ``*_hours`` wall-clock hours.
+"""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from sim.distributions import Distribution, Exponential
+from sim.units import UNIT_TYPES, load_units
+
+# ----------------------------------------------------------------------------- errors
+
+
+class ScenarioError(Exception):
+    """A scenario (or sweep) file that cannot be used, with the field that is wrong."""
+
+    def __init__(self, source: str, path: str, message: str) -> None:
+        self.source = source
+        self.path = path
+        self.message = message
+        super().__init__(self.__str__())
+
+    def __str__(self) -> str:
+        where = f"{self.source}: {self.path}" if self.path else self.source
+        return f"{where}: {self.message}"
+
+
+# ----------------------------------------------------------------------------- types
+
+Probability = Annotated[float, Field(ge=0.0, le=1.0)]
+NonNegative = Annotated[float, Field(ge=0.0)]
+Positive = Annotated[float, Field(gt=0.0)]
+UnitType = Literal["phường", "xã", "đặc khu"]
+Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+Channel = Literal["in_person", "online", "post"]
+
+WEEKDAYS: tuple[str, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+CHANNELS: tuple[str, ...] = ("in_person", "online", "post")
+SUM_TOLERANCE = 1e-6
+
+
+class Model(BaseModel):
+    """Base of every scenario section: frozen, strict about unknown keys, no NaN/inf."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+
+
+def parse_clock(text: str) -> int:
+    """'07:30' -> 450 minutes after midnight ('24:00' allowed as an end)."""
+    try:
+        hh, mm = text.split(":")
+        h, m = int(hh), int(mm)
+    except (ValueError, AttributeError):
+        raise ValueError(f"time must look like HH:MM, got {text!r}") from None
+    if not (0 <= m < 60 and (0 <= h < 24 or (h == 24 and m == 0))):
+        raise ValueError(f"not a time of day: {text!r}")
+    return h * 60 + m
+
+
+# ----------------------------------------------------------------------------- sections
+
+
+class Horizon(Model):
+    """Simulated period, both dates inclusive (arrivals from 00:00 on start to 24:00 on end)."""
+
+    start: dt.date
+    end: dt.date
+
+    @property
+    def days(self) -> int:
+        return (self.end - self.start).days + 1
+
+
+class Calendar(Model):
+    """Working calendar shared by every unit (office days, hours, holidays)."""
+
+    office_hours: list[tuple[str, str]] = [("07:30", "11:30"), ("13:30", "17:00")]
+    working_weekdays: list[Weekday] = ["mon", "tue", "wed", "thu", "fri"]
+    public_holidays: Literal["vn", "none"] = "vn"
+    extra_holidays: list[dt.date] = []
+    makeup_working_days: list[dt.date] = []
+    same_day_cutoff: str = "15:00"
+    always_open: bool = False
+
+    @field_validator("office_hours")
+    @classmethod
+    def _sessions(cls, v: list[tuple[str, str]]) -> list[tuple[str, str]]:
+        if not v:
+            raise ValueError("at least one office session is needed")
+        last = -1
+        for a, b in v:
+            sa, sb = parse_clock(a), parse_clock(b)
+            if sb <= sa:
+                raise ValueError(f"session {a}-{b} ends before it starts")
+            if sa < last:
+                raise ValueError(f"session {a}-{b} overlaps or precedes the previous one")
+            last = sb
+        return v
+
+    @field_validator("same_day_cutoff")
+    @classmethod
+    def _cutoff(cls, v: str) -> str:
+        parse_clock(v)
+        return v
+
+    def session_minutes(self) -> list[tuple[int, int]]:
+        """Office sessions as (start, end) minutes after midnight; 24 h if always open."""
+        if self.always_open:
+            return [(0, 1440)]
+        return [(parse_clock(a), parse_clock(b)) for a, b in self.office_hours]
+
+
+class Surge(Model):
+    """Demand multiplied by ``factor`` on the days from start to end (inclusive)."""
+
+    start: dt.date
+    end: dt.date
+    factor: NonNegative
+    units: list[str] | None = None
+
+
+class Demand(Model):
+    """Arrival streams: non-homogeneous Poisson per home unit and channel."""
+
+    per_1000_residents_per_working_day: NonNegative = 3.5
+    dossiers_per_working_day: dict[str, NonNegative] = {}
+    phi_dia_gioi_share: Probability = 0.2
+    centre_attraction: NonNegative = 4.0
+    attraction: dict[str, NonNegative] = {}
+    weekday_factors: dict[Weekday, NonNegative] = {}
+    non_working_day_online_factor: NonNegative = 0.3
+    in_person_hour_factors: dict[Annotated[int, Field(ge=0, le=23)], NonNegative] = {}
+    online_hour_factors: dict[Annotated[int, Field(ge=0, le=23)], NonNegative] = {}
+    share_multipliers_by_unit_type: dict[UnitType, dict[str, NonNegative]] = {}
+    surges: list[Surge] = []
+
+
+class StageInteractions(Model):
+    """Number of system interactions (uploads, look-ups, signatures) of each step."""
+
+    reception: Annotated[int, Field(ge=0, le=1000)] = 0
+    transfer: Annotated[int, Field(ge=0, le=1000)] = 0
+    processing: Annotated[int, Field(ge=0, le=1000)] = 0
+    approval: Annotated[int, Field(ge=0, le=1000)] = 0
+
+
+class ChannelMix(Model):
+    in_person: Probability = 0.0
+    online: Probability = 0.0
+    post: Probability = 0.0
+
+
+class Procedure(Model):
+    """One administrative procedure (or a group of similar ones)."""
+
+    name_vi: str = ""
+    share: Probability
+    deadline_working_days: Annotated[int, Field(ge=0, le=365)]
+    handled_by: Literal["receiving_unit", "home_unit", "agency"] = "home_unit"
+    role: str | None = None
+    agency: str | None = None
+    channels: ChannelMix
+    incomplete_probability: Probability = 0.0
+    reception_minutes: Distribution
+    processing_minutes: Distribution | None = None
+    approval_minutes: Distribution | None = None
+    system_interactions: StageInteractions = StageInteractions()
+
+
+class Staffing(Model):
+    """Officers per unit and role; staff = round(base x multipliers), half up."""
+
+    by_unit_type: dict[UnitType, dict[str, Annotated[int, Field(ge=0, le=10000)]]]
+    units: dict[str, dict[str, Annotated[int, Field(ge=0, le=10000)]]] = {}
+    multiplier: dict[str, NonNegative] = {}
+    multiplier_by_unit_type: dict[UnitType, dict[str, NonNegative]] = {}
+    availability: Annotated[float, Field(gt=0.0, le=1.0)] = 1.0
+    min_on_duty: Annotated[int, Field(ge=0, le=100)] = 1
+
+
+class Agency(Model):
+    """A second-tier (provincial or vertical) agency with desks serving several units."""
+
+    name_vi: str = ""
+    serves: Literal["former_district", "province"] = "former_district"
+    staff_per_10k_residents: NonNegative = 0.0
+    min_staff: Annotated[int, Field(ge=0, le=10000)] = 1
+    staff: dict[str, Annotated[int, Field(ge=0, le=10000)]] = {}
+    multiplier: NonNegative = 1.0
+
+
+class Reception(Model):
+    """The one-stop desk: queue discipline and the online receive-within rule."""
+
+    discipline: Literal["in_person_first", "fifo"] = "in_person_first"
+    online_receive_within_working_hours: Positive = 8.0
+    online_clock_start: Literal["reception", "earlier_of_reception_and_limit"] = (
+        "earlier_of_reception_and_limit"
+    )
+
+
+class Supplements(Model):
+    """Incomplete dossiers: the applicant supplements them after a delay."""
+
+    clock_rule: Literal["restart", "pause", "keep"] = "restart"
+    return_delay_days: Distribution = Field(
+        default_factory=lambda: Exponential(dist="exponential", mean=2.0)
+    )
+    recheck_factor: Annotated[float, Field(ge=0.0, le=10.0)] = 0.5
+
+
+class OutagePeriod(Model):
+    """Failure rate that applies between two dates (inclusive), e.g. an unstable start."""
+
+    start: dt.date
+    end: dt.date
+    mtbf_hours: Positive
+
+
+class OutageProcess(Model):
+    """Random failures: up times exponential with mean ``mtbf_hours`` (wall clock)."""
+
+    mtbf_hours: Positive | None = None
+    repair_hours: Distribution = Field(
+        default_factory=lambda: Exponential(dist="exponential", mean=2.0)
+    )
+    periods: list[OutagePeriod] = []
+
+
+class OutageWindow(Model):
+    """A scheduled outage; ``unit`` None means the whole provincial system."""
+
+    start: dt.datetime
+    end: dt.datetime
+    unit: str | None = None
+
+
+class Degradation(Model):
+    """A period in which the system responds ``response_factor`` times slower."""
+
+    start: dt.datetime
+    end: dt.datetime
+    response_factor: Annotated[float, Field(ge=1.0, le=1e4)]
+    procedures: list[str] | None = None
+
+
+class Outages(Model):
+    system: OutageProcess = OutageProcess()
+    links: OutageProcess = OutageProcess()
+    link_mtbf_hours_by_unit: dict[str, Positive] = {}
+    windows: list[OutageWindow] = []
+
+
+class Network(Model):
+    """Links of the units, the provincial system, and their failures."""
+
+    link_mbps: Positive = 200.0
+    link_mbps_by_unit_type: dict[UnitType, Positive] = {}
+    link_mbps_by_unit: dict[str, Positive] = {}
+    fallback_mbps: Positive | None = None
+    fallback_mbps_by_unit: dict[str, Positive] = {}
+    background_mbps: NonNegative = 10.0
+    mbps_per_active_officer: NonNegative = 2.0
+    mb_per_interaction: NonNegative = 1.5
+    system_response_seconds: NonNegative = 1.5
+    system_capacity_sessions: Positive = 2000.0
+    max_utilisation: Annotated[float, Field(gt=0.0, lt=1.0)] = 0.95
+    degradations: list[Degradation] = []
+    outages: Outages = Outages()
+
+
+class Pooling(Model):
+    """Whether online dossiers may be received by officers of other units."""
+
+    online_reception: Literal["none", "former_district", "province"] = "none"
+
+
+class UnitsSelection(Model):
+    include: Literal["all"] | list[str] = "all"
+
+
+class RunSettings(Model):
+    reps: Annotated[int, Field(ge=1, le=100000)] = 5
+    seed: Annotated[int, Field(ge=0, lt=2**63)] = 20250701
+    check_invariants: bool = True
+
+
+class CalibrationSpec(Model):
+    """What ``tthc-sim calibrate`` fits: one parameter (dotted path) within bounds."""
+
+    parameter: str
+    bounds: tuple[float, float]
+    target: Probability = 0.985
+    kpi: Literal["on_time_rate"] = "on_time_rate"
+    reps: Annotated[int, Field(ge=2, le=1000)] = 10
+    increasing: bool | None = None
+
+
+class Scenario(Model):
+    """A complete, validated scenario. Immutable: derive variants with :meth:`with_changes`."""
+
+    name: str
+    description: str = ""
+    horizon: Horizon
+    calendar: Calendar = Calendar()
+    units: UnitsSelection = UnitsSelection()
+    demand: Demand = Demand()
+    procedures: dict[str, Procedure]
+    staffing: Staffing
+    agencies: dict[str, Agency] = {}
+    reception: Reception = Reception()
+    supplements: Supplements = Supplements()
+    network: Network = Network()
+    pooling: Pooling = Pooling()
+    run: RunSettings = RunSettings()
+    calibration: CalibrationSpec | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """The resolved scenario as plain JSON-compatible data."""
+        return self.model_dump(mode="json")
+
+    def with_changes(self, changes: Mapping[str, Any], source: str = "<changes>") -> Scenario:
+        """A new validated scenario with dotted-path changes, e.g. ``{"staffing.availability": 0.9}``."""
+        raw = self.to_dict()
+        for path, value in changes.items():
+            set_path(raw, path, value, source)
+        return scenario_from_dict(raw, source)
+
+    def unit_codes(self) -> list[str]:
+        """Codes of the simulated units, in table order."""
+        codes = load_units().codes
+        if self.units.include == "all":
+            return codes
+        wanted = set(self.units.include)
+        return [c for c in codes if c in wanted]
+
+
+# ----------------------------------------------------------------------------- cross checks
+
+
+def _cross_check(s: Scenario) -> list[tuple[str, str]]:
+    """Checks that involve several fields or the packaged unit table."""
+    errs: list[tuple[str, str]] = []
+    known = set(load_units().codes)
+    if s.horizon.end < s.horizon.start:
+        errs.append(("horizon.end", f"end {s.horizon.end} is before start {s.horizon.start}"))
+    if s.units.include != "all":
+        if not s.units.include:
+            errs.append(("units.include", "no units selected"))
+        for i, c in enumerate(s.units.include):
+            if c not in known:
+                errs.append((f"units.include.{i}", f"unknown unit code {c!r}"))
+    active = set(s.unit_codes())
+
+    def codes(path: str, keys: Iterable[str | None]) -> None:
+        for c in keys:
+            if c is None:
+                continue
+            if c not in known:
+                errs.append((f"{path}.{c}", f"unknown unit code {c!r}"))
+            elif c not in active:
+                errs.append((f"{path}.{c}", f"unit {c!r} is not among units.include"))
+
+    codes("demand.dossiers_per_working_day", s.demand.dossiers_per_working_day)
+    codes("demand.attraction", s.demand.attraction)
+    codes("staffing.units", s.staffing.units)
+    codes("network.link_mbps_by_unit", s.network.link_mbps_by_unit)
+    codes("network.fallback_mbps_by_unit", s.network.fallback_mbps_by_unit)
+    codes("network.outages.link_mtbf_hours_by_unit", s.network.outages.link_mtbf_hours_by_unit)
+    for i, w in enumerate(s.network.outages.windows):
+        codes(f"network.outages.windows.{i}.unit", [w.unit])
+        if w.end <= w.start:
+            errs.append((f"network.outages.windows.{i}.end", "window ends before it starts"))
+    for i, sg in enumerate(s.demand.surges):
+        codes(f"demand.surges.{i}.units", sg.units or [])
+        if sg.end < sg.start:
+            errs.append((f"demand.surges.{i}.end", "surge ends before it starts"))
+    for name, proc in (("system", s.network.outages.system), ("links", s.network.outages.links)):
+        for i, p in enumerate(proc.periods):
+            if p.end < p.start:
+                errs.append((f"network.outages.{name}.periods.{i}.end", "ends before it starts"))
+    for i, d in enumerate(s.network.degradations):
+        if d.end <= d.start:
+            errs.append((f"network.degradations.{i}.end", "ends before it starts"))
+        for p in d.procedures or []:
+            if p not in s.procedures:
+                errs.append((f"network.degradations.{i}.procedures", f"unknown procedure {p!r}"))
+
+    # procedures: shares and channel mixes are probability vectors
+    if not s.procedures:
+        errs.append(("procedures", "at least one procedure is needed"))
+    total = sum(p.share for p in s.procedures.values())
+    if s.procedures and abs(total - 1.0) > SUM_TOLERANCE:
+        errs.append(("procedures", f"shares must sum to 1, they sum to {total:.6g}"))
+    roles_needed: set[str] = set()
+    for pid, p in s.procedures.items():
+        path = f"procedures.{pid}"
+        if not pid.isidentifier():
+            errs.append((path, "procedure ids must be identifiers (letters, digits, _)"))
+        mix = p.channels
+        csum = mix.in_person + mix.online + mix.post
+        if abs(csum - 1.0) > SUM_TOLERANCE:
+            errs.append((f"{path}.channels", f"channel shares must sum to 1, they sum to {csum:.6g}"))
+        if p.handled_by == "agency":
+            if p.agency is None:
+                errs.append((f"{path}.agency", "handled_by: agency needs an agency"))
+            elif p.agency not in s.agencies:
+                errs.append((f"{path}.agency", f"unknown agency {p.agency!r}"))
+            if p.processing_minutes is None:
+                errs.append((f"{path}.processing_minutes", "an agency procedure needs processing"))
+        elif p.processing_minutes is not None:
+            if p.role is None:
+                errs.append((f"{path}.role", "a procedure processed at a unit needs a role"))
+            else:
+                roles_needed.add(p.role)
+        if p.role in ("reception", "leader"):
+            errs.append((f"{path}.role", "reception and leader are not specialist roles"))
+        if p.approval_minutes is not None and p.handled_by != "agency":
+            roles_needed.add("leader")
+    roles_needed.add("reception")
+
+    for ut, mults in s.demand.share_multipliers_by_unit_type.items():
+        for pid in mults:
+            if pid not in s.procedures:
+                errs.append(
+                    (f"demand.share_multipliers_by_unit_type.{ut}.{pid}", "unknown procedure")
+                )
+
+    # staffing: every needed role staffed in every active unit
+    table = load_units().frame.set_index("code")
+    types_active = {str(table.loc[c, "type"]) for c in active}
+    for ut, roles in s.staffing.by_unit_type.items():
+        for r in roles:
+            if r not in roles_needed:
+                errs.append((f"staffing.by_unit_type.{ut}.{r}", f"unknown role {r!r}"))
+    for c, roles in s.staffing.units.items():
+        for r in roles:
+            if r not in roles_needed:
+                errs.append((f"staffing.units.{c}.{r}", f"unknown role {r!r}"))
+    for r in s.staffing.multiplier:
+        if r not in roles_needed and r != "all":
+            errs.append((f"staffing.multiplier.{r}", f"unknown role {r!r}"))
+    for ut, roles in s.staffing.multiplier_by_unit_type.items():
+        for r in roles:
+            if r not in roles_needed and r != "all":
+                errs.append((f"staffing.multiplier_by_unit_type.{ut}.{r}", f"unknown role {r!r}"))
+    if not errs:
+        for c in sorted(active):
+            ut = str(table.loc[c, "type"])
+            for r in sorted(roles_needed):
+                if staff_count(s, c, ut, r) < 1:
+                    where = (
+                        f"staffing.units.{c}.{r}"
+                        if r in s.staffing.units.get(c, {})
+                        else f"staffing.by_unit_type.{ut}.{r}"
+                    )
+                    errs.append((where, f"unit {c} has no {r} officer after multipliers"))
+                    break
+        missing_types = types_active - set(s.staffing.by_unit_type)
+        for ut in sorted(missing_types):
+            if any(c not in s.staffing.units for c in active if table.loc[c, "type"] == ut):
+                errs.append(("staffing.by_unit_type", f"no staffing given for unit type {ut!r}"))
+
+    for aid, a in s.agencies.items():
+        for c in a.staff:
+            if c not in known:
+                errs.append((f"agencies.{aid}.staff.{c}", f"unknown unit code {c!r}"))
+
+    # calendar: the cut-off lies in office hours and there is at least one working day
+    cal = s.calendar
+    if not cal.always_open:
+        cut = parse_clock(cal.same_day_cutoff)
+        sessions = cal.session_minutes()
+        if not any(a <= cut <= b for a, b in sessions):
+            errs.append(("calendar.same_day_cutoff", "cut-off must fall within office hours"))
+    if not errs and not _has_working_day(s):
+        errs.append(("calendar", "no working day in the horizon"))
+    return errs
+
+
+def _has_working_day(s: Scenario) -> bool:
+    from sim.calendar import working_days_between  # local: calendar imports scenario types
+
+    return len(working_days_between(s.calendar, s.horizon.start, s.horizon.end)) > 0
+
+
+def staff_count(s: Scenario, code: str, unit_type: str, role: str) -> int:
+    """Officers of ``role`` at unit ``code`` after overrides and multipliers (round half up)."""
+    st = s.staffing
+    base = st.units.get(code, {}).get(role)
+    if base is None:
+        base = st.by_unit_type.get(unit_type, {}).get(role, 0)  # type: ignore[call-overload]
+    m = st.multiplier.get("all", 1.0) * st.multiplier.get(role, 1.0)
+    by_type = st.multiplier_by_unit_type.get(unit_type, {})  # type: ignore[call-overload]
+    m *= by_type.get("all", 1.0) * by_type.get(role, 1.0)
+    return int(math.floor(base * m + 0.5))
+
+
+# ----------------------------------------------------------------------------- loading
+
+
+def deep_merge(base: Mapping[str, Any], child: Mapping[str, Any]) -> dict[str, Any]:
+    """Child over base: mappings merge recursively, everything else replaces."""
+    out = copy.deepcopy(dict(base))
+    for k, v in child.items():
+        if isinstance(v, Mapping) and isinstance(out.get(k), Mapping):
+            out[k] = deep_merge(out[k], v)
+        else:
+            out[k] = copy.deepcopy(v)
+    return out
+
+
+def read_yaml_mapping(path: Path, source: str | None = None) -> dict[str, Any]:
+    """Read a YAML file that must hold a mapping; every failure is a ScenarioError."""
+    src = source or str(path)
+    if not path.exists():
+        raise ScenarioError(src, "", "file not found")
+    if path.is_dir():
+        raise ScenarioError(src, "", "is a directory, not a file")
+    try:
+        text = path.read_bytes().decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ScenarioError(src, "", f"not UTF-8 text (byte {exc.start})") from None
+    except OSError as exc:
+        raise ScenarioError(src, "", f"cannot read: {exc.strerror}") from None
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "YAML"
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise ScenarioError(src, where, f"YAML syntax error: {problem}") from None
+    if data is None:
+        raise ScenarioError(src, "", "file is empty")
+    if not isinstance(data, dict):
+        raise ScenarioError(src, "", f"top level must be a mapping, got {type(data).__name__}")
+    for k in data:
+        if not isinstance(k, str):
+            raise ScenarioError(src, str(k), "keys must be strings")
+    return data
+
+
+def load_raw(path: str | Path, _stack: tuple[Path, ...] = ()) -> dict[str, Any]:
+    """The scenario mapping of ``path`` with its ``extends`` chain merged in."""
+    p = Path(path)
+    resolved = p.resolve()
+    if resolved in _stack:
+        chain = " -> ".join(x.name for x in (*_stack, resolved))
+        raise ScenarioError(str(p), "extends", f"cycle of extends: {chain}")
+    data = read_yaml_mapping(p)
+    parent = data.pop("extends", None)
+    if parent is None:
+        return data
+    if not isinstance(parent, str):
+        raise ScenarioError(str(p), "extends", "must be a file name")
+    parent_path = (p.parent / parent) if not Path(parent).is_absolute() else Path(parent)
+    if not parent_path.exists():
+        raise ScenarioError(str(p), "extends", f"parent file {parent!r} not found")
+    base = load_raw(parent_path, (*_stack, resolved))
+    return deep_merge(base, data)
+
+
+def parse_override(text: str, source: str = "--set") -> tuple[str, Any]:
+    """'a.b.c=value' -> ('a.b.c', value) with the value parsed as YAML."""
+    if "=" not in text:
+        raise ScenarioError(source, text, "override must look like path.to.field=value")
+    path, _, value = text.partition("=")
+    path = path.strip()
+    if not path or any(not part for part in path.split(".")):
+        raise ScenarioError(source, path or text, "empty field name in override")
+    try:
+        parsed = yaml.safe_load(value) if value.strip() else ""
+    except yaml.YAMLError:
+        raise ScenarioError(source, path, f"cannot parse value {value!r}") from None
+    return path, parsed
+
+
+def set_path(raw: dict[str, Any], path: str, value: Any, source: str = "--set") -> None:
+    """Set a dotted path in a nested mapping, creating mappings on the way."""
+    parts = path.split(".")
+    node: Any = raw
+    for i, part in enumerate(parts[:-1]):
+        if isinstance(node, list):
+            if not part.isdigit() or int(part) >= len(node):
+                raise ScenarioError(source, ".".join(parts[: i + 1]), "no such list item")
+            node = node[int(part)]
+            continue
+        if not isinstance(node, dict):
+            raise ScenarioError(source, ".".join(parts[:i]), "is not a mapping")
+        if node.get(part) is None:
+            node[part] = {}
+        node = node[part]
+    last = parts[-1]
+    if isinstance(node, list):
+        if not last.isdigit() or int(last) >= len(node):
+            raise ScenarioError(source, path, "no such list item")
+        node[int(last)] = value
+    elif isinstance(node, dict):
+        node[last] = value
+    else:
+        raise ScenarioError(source, ".".join(parts[:-1]), "is not a mapping")
+
+
+def _loc(loc: Sequence[int | str]) -> str:
+    # pydantic puts the discriminator tag in the location of union members; drop it
+    parts = [str(x) for x in loc]
+    tags = {"exponential", "lognormal", "gamma", "deterministic", "uniform", "triangular"}
+    return ".".join(p for p in parts if p not in tags)
+
+
+def _input_repr(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def scenario_from_dict(raw: Mapping[str, Any], source: str = "<dict>") -> Scenario:
+    """Validate a mapping into a Scenario, raising ScenarioError with the field path."""
+    try:
+        scn = Scenario.model_validate(dict(raw))
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        msg = err["msg"]
+        if err["type"] not in ("missing", "extra_forbidden") and "input" in err:
+            msg = f"{msg} (got {_input_repr(err['input'])})"
+        if err["type"] == "extra_forbidden":
+            msg = "unknown field"
+        more = len(exc.errors()) - 1
+        if more:
+            msg += f" (and {more} more problem{'s' if more > 1 else ''})"
+        raise ScenarioError(source, _loc(err["loc"]), msg) from None
+    errs = _cross_check(scn)
+    if errs:
+        path, msg = errs[0]
+        if len(errs) > 1:
+            msg += f" (and {len(errs) - 1} more problem{'s' if len(errs) > 2 else ''})"
+        raise ScenarioError(source, path, msg)
+    return scn
+
+
+def load_scenario(path: str | Path, overrides: Sequence[str] = ()) -> Scenario:
+    """Load, merge ``extends``, apply ``a.b=v`` overrides and validate a scenario file.
+
+    Parameters
+    ----------
+    path
+        The YAML file.
+    overrides
+        Dotted overrides as given to ``--set``, e.g. ``["staffing.availability=0.9"]``.
+    """
+    raw = load_raw(path)
+    src = str(path)
+    for text in overrides:
+        key, value = parse_override(text)
+        set_path(raw, key, value, f"{src} (--set {key})")
+    if overrides:
+        src = f"{src} (with --set)"
+    return scenario_from_dict(raw, src)
+
+
+__all__ = [
+    "CHANNELS",
+    "UNIT_TYPES",
+    "WEEKDAYS",
+    "Scenario",
+    "ScenarioError",
+    "load_scenario",
+    "scenario_from_dict",
+    "staff_count",
+]
