@@ -110,7 +110,7 @@ class WorkingCalendar:
     # ------------------------------------------------------------------ construction
     @classmethod
     def build(cls, spec: Calendar, start: dt.date, n_days: int) -> WorkingCalendar:
-        """Calendar for ``n_days`` calendar days from ``start`` (include a margin past the horizon)."""
+        """Calendar of ``n_days`` days from ``start`` (give a margin past the horizon)."""
         sets = _day_sets(spec)
         days = [start + dt.timedelta(days=i) for i in range(n_days)]
         is_w = np.array([is_working_day(spec, d, sets) for d in days], dtype=bool)

@@ -57,18 +57,41 @@ class _Parser(argparse.ArgumentParser):
 
 
 def build_parser() -> argparse.ArgumentParser:
-    p = _Parser(prog="tthc-sim", description="Simulate administrative-procedure dossiers in Quảng Ninh.")
+    p = _Parser(
+        prog="tthc-sim", description="Simulate administrative-procedure dossiers in Quảng Ninh."
+    )
     p.add_argument("--version", action="version", version=_version())
     sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
     r = sub.add_parser("run", help="run replications of a scenario")
     r.add_argument("scenario", type=Path)
-    r.add_argument("--reps", type=_positive_int, default=None, help="replications (default: scenario's run.reps)")
+    r.add_argument(
+        "--reps",
+        type=_positive_int,
+        default=None,
+        help="replications (default: scenario's run.reps)",
+    )
     r.add_argument("--seed", type=_seed, default=None, help="seed (default: scenario's run.seed)")
-    r.add_argument("--out", type=Path, default=None, help="folder for dossiers.parquet, units.csv, summary.csv, manifest.json")
-    r.add_argument("--set", dest="overrides", action="append", default=[], metavar="PATH=VALUE", help="override a field, e.g. staffing.availability=0.9")
-    r.add_argument("--json", action="store_true", help="print one JSON object on stdout and nothing else")
-    r.add_argument("--workers", type=int, default=1, help="local worker processes (0 = all cores; default 1)")
+    r.add_argument(
+        "--out",
+        type=Path,
+        default=None,
+        help="folder for dossiers.parquet, units.csv, summary.csv, manifest.json",
+    )
+    r.add_argument(
+        "--set",
+        dest="overrides",
+        action="append",
+        default=[],
+        metavar="PATH=VALUE",
+        help="override a field, e.g. staffing.availability=0.9",
+    )
+    r.add_argument(
+        "--json", action="store_true", help="print one JSON object on stdout and nothing else"
+    )
+    r.add_argument(
+        "--workers", type=int, default=1, help="local worker processes (0 = all cores; default 1)"
+    )
     r.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
 
     v = sub.add_parser("validate", help="check a scenario file")
@@ -86,21 +109,31 @@ def _version() -> str:
 def _print_run(res: Any, scn: Any) -> None:
     lo, hi = res.on_time_ci95
     r = res.replications
-    print(f"Scenario: {scn.name}  ({scn.horizon.start} to {scn.horizon.end}, {len(scn.unit_codes())} units)")
+    print(
+        f"Scenario: {scn.name}  ({scn.horizon.start} to {scn.horizon.end}, "
+        f"{len(scn.unit_codes())} units)"
+    )
     print(f"Replications: {res.reps}  seed: {res.seed}  wall time: {res.wall_seconds:.1f} s")
     print()
-    print(f"On-time rate (đúng và trước hạn): {_pct(res.on_time_rate)}   95% CI [{_pct(lo)}, {_pct(hi)}]")
     print(
-        f"Per replication: arrived {r['arrived'].mean():,.0f}  resolved {r['resolved'].mean():,.0f}  "
-        f"open at end {r['open'].mean():,.0f} (of which past deadline {r['open_overdue'].mean():,.0f})"
+        f"On-time rate (đúng và trước hạn): {_pct(res.on_time_rate)}   "
+        f"95% CI [{_pct(lo)}, {_pct(hi)}]"
     )
     print(
-        f"Online share {_pct(r['online_share'].mean())}   desk wait {r['desk_wait_minutes_mean'].mean():.1f} min   "
+        f"Per replication: arrived {r['arrived'].mean():,.0f}  "
+        f"resolved {r['resolved'].mean():,.0f}  open at end {r['open'].mean():,.0f} "
+        f"(of which past deadline {r['open_overdue'].mean():,.0f})"
+    )
+    print(
+        f"Online share {_pct(r['online_share'].mean())}   "
+        f"desk wait {r['desk_wait_minutes_mean'].mean():.1f} min   "
         f"lead time {r['lead_time_working_hours_mean'].mean():.1f} working h"
     )
     causes = res.cause_table()
     if len(causes) and causes["late_per_rep"].sum() > 0:
-        parts = ", ".join(f"{c} {s:.0%}" for c, s in zip(causes["cause"], causes["share"], strict=True))
+        parts = ", ".join(
+            f"{c} {s:.0%}" for c, s in zip(causes["cause"], causes["share"], strict=True)
+        )
         print(f"Late dossiers by cause: {parts}")
     print()
     months = res.group_table("months")
@@ -109,17 +142,40 @@ def _print_run(res: Any, scn: Any) -> None:
         print(_fmt(months, ["month", "resolved", "late", "on_time_rate", "ci95_low", "ci95_high"]))
         print()
     print("By procedure:")
-    print(_fmt(res.group_table("procedures"), ["procedure", "resolved", "late", "on_time_rate", "ci95_low", "ci95_high"]))
+    print(
+        _fmt(
+            res.group_table("procedures"),
+            ["procedure", "resolved", "late", "on_time_rate", "ci95_low", "ci95_high"],
+        )
+    )
     print()
     print("By unit (mean per replication):")
-    cols = ["code", "name", "type", "arrived", "open", "on_time_rate", "on_time_ci95_low", "on_time_ci95_high", "desk_wait_minutes_mean", "reception_utilisation"]
+    cols = [
+        "code",
+        "name",
+        "type",
+        "arrived",
+        "open",
+        "on_time_rate",
+        "on_time_ci95_low",
+        "on_time_ci95_high",
+        "desk_wait_minutes_mean",
+        "reception_utilisation",
+    ]
     print(_fmt(res.unit_table(), cols))
 
 
 def _fmt(df: pd.DataFrame, cols: list[str]) -> str:
     d = df[cols].copy()
     for c in cols:
-        if c in ("on_time_rate", "ci95_low", "ci95_high", "on_time_ci95_low", "on_time_ci95_high", "reception_utilisation"):
+        if c in (
+            "on_time_rate",
+            "ci95_low",
+            "ci95_high",
+            "on_time_ci95_low",
+            "on_time_ci95_high",
+            "reception_utilisation",
+        ):
             d[c] = d[c].map(_pct)
         elif pd.api.types.is_float_dtype(d[c]):
             d[c] = d[c].map(lambda x: f"{x:,.1f}")
@@ -139,7 +195,10 @@ def _fmt(df: pd.DataFrame, cols: list[str]) -> str:
 
 def cmd_validate(args: argparse.Namespace) -> int:
     scn = load_scenario(args.scenario, args.overrides)
-    print(f"{args.scenario}: ok ({scn.name}, {len(scn.unit_codes())} units, {len(scn.procedures)} procedures)")
+    print(
+        f"{args.scenario}: ok ({scn.name}, {len(scn.unit_codes())} units, "
+        f"{len(scn.procedures)} procedures)"
+    )
     return 0
 
 
@@ -167,7 +226,9 @@ def cmd_run(args: argparse.Namespace) -> int:
         if sink:
             sink.discard()
     if args.out:
-        write_results(res, args.out, {"overrides": list(args.overrides), "scenario_file": str(args.scenario)})
+        write_results(
+            res, args.out, {"overrides": list(args.overrides), "scenario_file": str(args.scenario)}
+        )
     if args.json:
         sys.stdout.write(json.dumps(res.to_json()) + "\n")
     else:

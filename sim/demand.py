@@ -76,7 +76,9 @@ def _surge_factors(scn: Scenario, days: list[dt.date], codes: list[str]) -> np.n
     return out
 
 
-def _office_slots(sessions: tuple[tuple[int, int], ...]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _office_slots(
+    sessions: tuple[tuple[int, int], ...],
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Within-day slots (start, length, hour) splitting office sessions at whole hours."""
     st, ln, hr = [], [], []
     for a, b in sessions:
@@ -189,7 +191,9 @@ def generate(
             if c == ONLINE:
                 day_mult = online_day * surge[h]
                 mu = lam[h] * p_chan[c] * np.outer(day_mult, on_frac)  # (days, 24)
-                slot_start = (np.arange(n_days)[:, None] * MINUTES_PER_DAY + 60.0 * np.arange(24)).ravel()
+                slot_start = (
+                    np.arange(n_days)[:, None] * MINUTES_PER_DAY + 60.0 * np.arange(24)
+                ).ravel()
                 slot_len = np.full(slot_start.shape, 60.0)
             else:
                 day_mult = (wday * surge[h])[work_days_idx]

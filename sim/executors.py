@@ -86,9 +86,7 @@ class DaskExecutor:
         try:
             from dask.distributed import Client
         except ImportError as exc:  # pragma: no cover - depends on the install
-            raise RuntimeError(
-                "Dask is not installed: pip install 'tthc-sim[dask]'"
-            ) from exc
+            raise RuntimeError("Dask is not installed: pip install 'tthc-sim[dask]'") from exc
         self._client = Client(address, timeout="20s")
         info = self._client.scheduler_info()
         self.workers = max(1, sum(w.get("nthreads", 1) for w in info.get("workers", {}).values()))

@@ -139,7 +139,11 @@ class Results:
         c = self.causes.groupby("late_cause", observed=False)["dossiers"].sum() / max(self.reps, 1)
         total = c.sum()
         return pd.DataFrame(
-            {"cause": c.index.astype(str), "late_per_rep": c.values, "share": c.values / total if total else np.nan}
+            {
+                "cause": c.index.astype(str),
+                "late_per_rep": c.values,
+                "share": c.values / total if total else np.nan,
+            }
         )
 
     def to_json(self) -> dict[str, Any]:
@@ -201,12 +205,20 @@ def run(
     want_dossiers = keep_dossiers or dossier_sink is not None
     tasks = [RepTask(scenario, first_rep + k, seed, want_dossiers) for k in range(reps)]
     own = executor is None
-    ex = executor or (SerialExecutor() if (workers == 1 and not scheduler) else make_executor(workers, scheduler))
+    ex = executor or (
+        SerialExecutor() if (workers == 1 and not scheduler) else make_executor(workers, scheduler)
+    )
     t0 = time.perf_counter()
     done: dict[int, RepTables] = {}
     next_to_sink = 0
     kept: list[pd.DataFrame] = []
-    bar = tqdm(total=reps, desc=f"{scenario.name}: replications", unit="rep", disable=not progress, leave=False)
+    bar = tqdm(
+        total=reps,
+        desc=f"{scenario.name}: replications",
+        unit="rep",
+        disable=not progress,
+        leave=False,
+    )
     try:
         for i, result in ex.imap(run_replication, tasks):
             if isinstance(result, BaseException):
@@ -244,9 +256,11 @@ def run(
     )
 
 
-def write_results(results: Results, out_dir: str | Path, extra_manifest: dict[str, Any] | None = None) -> Path:
+def write_results(
+    results: Results, out_dir: str | Path, extra_manifest: dict[str, Any] | None = None
+) -> Path:
     """Write summary.csv, units.csv, the group tables and manifest.json (written last)."""
-    from sim.outputs import manifest, write_csv, write_json
+    from sim.outputs import MANIFEST, manifest, write_csv, write_json
 
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
@@ -268,10 +282,10 @@ def write_results(results: Results, out_dir: str | Path, extra_manifest: dict[st
         replications=[int(r) for r in results.replications["rep"]],
         wall_seconds=results.wall_seconds,
         headline=results.to_json(),
-        files=sorted(p.name for p in out.iterdir() if not p.name.startswith(".")) + ["manifest.json"],
+        files=[*sorted(p.name for p in out.iterdir() if not p.name.startswith(".")), MANIFEST],
         **(extra_manifest or {}),
     )
-    write_json(m, out / "manifest.json")
+    write_json(m, out / MANIFEST)
     return out
 
 

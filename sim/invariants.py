@@ -30,7 +30,9 @@ def check_replication(out: RepOutput, tables: RepTables, cal: WorkingCalendar) -
     arrival = out.dossiers.arrival
     k = tables.kpis.iloc[0]
     problems = []
-    if int(k["arrived"]) != len(arrival) or int(k["arrived"]) != int(k["resolved"]) + int(k["open"]):
+    if int(k["arrived"]) != len(arrival) or int(k["arrived"]) != int(k["resolved"]) + int(
+        k["open"]
+    ):
         problems.append(
             f"conservation: arrived {k['arrived']} != resolved {k['resolved']} + open {k['open']}"
         )

@@ -45,7 +45,7 @@ import numpy as np
 import pandas as pd
 import simpy
 
-from sim.calendar import MINUTES_PER_DAY, WorkingCalendar
+from sim.calendar import WorkingCalendar
 from sim.demand import IN_PERSON, Dossiers, generate
 from sim.network import NetworkState, build_network
 from sim.records import Records
@@ -140,7 +140,6 @@ def build_layout(scn: Scenario) -> Layout:
     table = load_units().frame
     codes = scn.unit_codes()
     frame = table[table["code"].isin(codes)].reset_index(drop=True)
-    index = {c: i for i, c in enumerate(codes)}
     pids = list(scn.procedures)
     procs = list(scn.procedures.values())
     specs: list[tuple[str, str, int, int, int]] = []
@@ -156,11 +155,15 @@ def build_layout(scn: Scenario) -> Layout:
     needs_leader = any(p.approval_minutes is not None and p.handled_by != "agency" for p in procs)
     for u, code in enumerate(codes):
         ut = str(frame["type"].iloc[u])
-        reception[u] = add(f"{code}/reception", "reception", u, u, staff_count(scn, code, ut, "reception"))
+        reception[u] = add(
+            f"{code}/reception", "reception", u, u, staff_count(scn, code, ut, "reception")
+        )
         for r in roles:
             role_pool[(u, r)] = add(f"{code}/{r}", r, u, u, staff_count(scn, code, ut, r))
         if needs_leader:
-            leader_pool[u] = add(f"{code}/leader", "leader", u, u, staff_count(scn, code, ut, "leader"))
+            leader_pool[u] = add(
+                f"{code}/leader", "leader", u, u, staff_count(scn, code, ut, "leader")
+            )
 
     # second-tier agencies: a branch per former district (hosted at its centre) or one for all
     agency_pool: dict[tuple[str, int], int] = {}
@@ -173,12 +176,16 @@ def build_layout(scn: Scenario) -> Layout:
                 groups.setdefault(str(frame["former_district"].iloc[u]), []).append(u)
         for members in groups.values():
             centres = [u for u in members if bool(frame["district_centre"].iloc[u])]
-            host = centres[0] if centres else max(members, key=lambda u: frame["population"].iloc[u])
+            host = (
+                centres[0] if centres else max(members, key=lambda u: frame["population"].iloc[u])
+            )
             served = float(frame["population"].iloc[members].sum())
             host_code = codes[host]
             base = ag.staff.get(host_code)
             if base is None:
-                base = max(ag.min_staff, math.floor(ag.staff_per_10k_residents * served / 1e4 + 0.5))
+                base = max(
+                    ag.min_staff, math.floor(ag.staff_per_10k_residents * served / 1e4 + 0.5)
+                )
             staff = int(math.floor(base * ag.multiplier + 0.5))
             pid = add(f"{aid}@{host_code}", aid, -1, host, staff)
             for u in members:
@@ -325,7 +332,7 @@ def _events_scheduled(env: simpy.Environment) -> int:
     """Number of events SimPy scheduled (its internal event counter; -1 if unavailable)."""
     counter = getattr(env, "_eid", None)
     try:
-        return int(next(counter))  # type: ignore[call-overload]
+        return int(next(counter)) if counter is not None else -1
     except TypeError:
         return -1
 
@@ -378,7 +385,7 @@ class _Runner:
                 yield timeout(t - env.now)
             process(dossier(i))
 
-    def _make_dossier(self) -> Any:  # noqa: C901 - one flat generator is the fast path
+    def _make_dossier(self) -> Any:
         env = self.env
         scn = self.scn
         cal = self.cal
@@ -390,10 +397,9 @@ class _Runner:
         timeout = env.timeout
         Event = simpy.Event
         T = self.horizon_end
-        L = cal.day_minutes
-        cutoff = cal.cutoff_offset
         to_wall = cal.to_wall_scalar
         to_work = cal.to_working_scalar
+        deadline_of = cal.deadline
 
         # per-dossier inputs as Python lists (fast scalar access)
         recv = ds.receiving.tolist()
@@ -437,14 +443,24 @@ class _Runner:
         busy_all = [0]
 
         # records (plain lists; converted to arrays once at the end)
-        r_rs, r_re, r_sr, r_st = rec.reception_start, rec.reception_end, rec.supplement_request, rec.supplement_return
-        r_r2, r_ps, r_pe, r_as = rec.recheck_end, rec.processing_start, rec.processing_end, rec.approval_start
+        r_rs, r_re, r_sr, r_st = (
+            rec.reception_start,
+            rec.reception_end,
+            rec.supplement_request,
+            rec.supplement_return,
+        )
+        r_r2, r_ps, r_pe, r_as = (
+            rec.recheck_end,
+            rec.processing_start,
+            rec.processing_end,
+            rec.approval_start,
+        )
         r_done, r_dl, r_cs = rec.resolved, rec.deadline, rec.clock_start
         r_q, r_n, r_s = rec.wait_queue, rec.wait_network, rec.wait_supplement
         r_by = rec.received_by
 
         def finish(u: int, t: float, d: float) -> float:
-            """Time at which ``d`` minutes of system-dependent work started at ``t`` end at unit u."""
+            """End of ``d`` minutes of system-dependent work started at ``t`` at unit u."""
             S = dS[u]
             if not S:
                 return t + d
@@ -531,19 +547,15 @@ class _Runner:
             release(pool)
             return start, end, start - t0, netw
 
-        def deadline_of(received: float, days: int) -> float:
-            d = math.ceil(received / L) - 1 if received > 0 else 0
-            if days == 0:
-                return (d + (2 if received - d * L > cutoff else 1)) * L
-            return (d + 1 + days) * L
-
         def dossier(i: int) -> Any:
             u = recv[i]
             p = proc[i]
             c = chan[i]
             ri, ti, pi, ai = inter[p]
             high = c == IN_PERSON or not in_person_first
-            pool = choose_reception(u) if (pooled and c != IN_PERSON) else pools[rec_pool_of_unit[u]]
+            pool = (
+                choose_reception(u) if (pooled and c != IN_PERSON) else pools[rec_pool_of_unit[u]]
+            )
             r_by[i] = pool.unit
             start, end, qw, nt = yield from serve(pool, high, rec_min[i], ri, p)
             r_rs[i] = start

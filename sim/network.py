@@ -80,19 +80,20 @@ def _renewal(
     ends: list[float] = []
     t = 0.0
     k = 0
+    need: float
     while t < horizon_minutes:
         need = rng.exponential(1.0)
         while k < len(pieces) and pieces[k][1] <= t:
             k += 1
-        fail = None
+        fail: float | None = None
         j = k
         while j < len(pieces):
             s, e, r = pieces[j]
-            a = max(s, t)
-            if r > 0 and need <= r * (e - a):
-                fail = a + need / r
+            lo = max(s, t)
+            if r > 0 and need <= r * (e - lo):
+                fail = lo + need / r
                 break
-            need -= r * (e - a)
+            need -= r * (e - lo)
             j += 1
         if fail is None or fail >= horizon_minutes:
             break
@@ -162,10 +163,8 @@ def build_network(
         if wins:
             ls = np.concatenate([ls, [cal.wall_minutes(w.start) for w in wins]])
             le = np.concatenate([le, [cal.wall_minutes(w.end) for w in wins]])
-        link = net.link_mbps_by_unit.get(
-            code,
-            net.link_mbps_by_unit_type.get(unit_types[u], net.link_mbps),  # type: ignore[call-overload]
-        )
+        by_type: dict[str, float] = {str(k): v for k, v in net.link_mbps_by_unit_type.items()}
+        link = net.link_mbps_by_unit.get(code, by_type.get(unit_types[u], net.link_mbps))
         fallback = net.fallback_mbps_by_unit.get(code, net.fallback_mbps)
         bw.append(float(link))
         fbw.append(float(fallback) if fallback is not None else 0.0)
@@ -207,9 +206,7 @@ def build_network(
     )
 
 
-def shift_out_of_outages(
-    wall: np.ndarray, starts: np.ndarray, ends: np.ndarray
-) -> np.ndarray:
+def shift_out_of_outages(wall: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
     """Online submissions that fall in a system outage happen when it ends (applicants retry)."""
     if len(starts) == 0 or len(wall) == 0:
         return wall

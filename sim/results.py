@@ -46,7 +46,9 @@ def t_interval(values: np.ndarray | pd.Series, level: float = 0.95) -> tuple[flo
     return m, m - half, m + half
 
 
-def dossier_frame(out: RepOutput, scn: Scenario, layout: Layout, cal: WorkingCalendar) -> pd.DataFrame:
+def dossier_frame(
+    out: RepOutput, scn: Scenario, layout: Layout, cal: WorkingCalendar
+) -> pd.DataFrame:
     """One row per dossier of a replication (times as datetimes, waits in working minutes)."""
     ds = out.dossiers
     r = out.records.arrays()
@@ -68,7 +70,10 @@ def dossier_frame(out: RepOutput, scn: Scenario, layout: Layout, cal: WorkingCal
     supp = np.nan_to_num(r["wait_supplement"])
     supp_counts = supp if scn.supplements.clock_rule == "keep" else np.zeros(n)
     service = np.zeros(n)
-    for name_s, name_e in (("reception_start", "reception_end"), ("processing_start", "processing_end")):
+    for name_s, name_e in (
+        ("reception_start", "reception_end"),
+        ("processing_start", "processing_end"),
+    ):
         service += np.nan_to_num(r[name_e] - r[name_s])
     appr = r["resolved"] - r["approval_start"]
     service += np.nan_to_num(appr)
@@ -90,7 +95,9 @@ def dossier_frame(out: RepOutput, scn: Scenario, layout: Layout, cal: WorkingCal
             "unit": pd.Categorical(codes[ds.receiving], categories=layout.codes),
             "home_unit": pd.Categorical(codes[ds.home], categories=layout.codes),
             "received_by": pd.Categorical(
-                np.where(np.isnan(received_by), None, codes[np.nan_to_num(received_by).astype(int)]),
+                np.where(
+                    np.isnan(received_by), None, codes[np.nan_to_num(received_by).astype(int)]
+                ),
                 categories=layout.codes,
             ),
             "procedure": pd.Categorical.from_codes(ds.procedure.astype(int), categories=pids),
@@ -107,7 +114,9 @@ def dossier_frame(out: RepOutput, scn: Scenario, layout: Layout, cal: WorkingCal
             "approval_start_at": wall(r["approval_start"], "right"),
             "resolved_at": resolved_at,
             "deadline_at": wall(deadline, "left"),
-            "status": pd.Categorical(np.where(resolved, "resolved", "open"), categories=["resolved", "open"]),
+            "status": pd.Categorical(
+                np.where(resolved, "resolved", "open"), categories=["resolved", "open"]
+            ),
             "on_time": pd.array(np.where(resolved, on_time, pd.NA), dtype="boolean"),
             "open_overdue": open_overdue,
             "late_cause": cause,
@@ -140,7 +149,9 @@ def _rate(df: pd.DataFrame, by: list[str]) -> pd.DataFrame:
         }
     )
     out["late"] = out["resolved"] - out["on_time"]
-    out["on_time_rate"] = np.where(out["resolved"] > 0, out["on_time"] / out["resolved"].where(out["resolved"] > 0), np.nan)
+    out["on_time_rate"] = np.where(
+        out["resolved"] > 0, out["on_time"] / out["resolved"].where(out["resolved"] > 0), np.nan
+    )
     return out.reset_index()
 
 
@@ -176,10 +187,13 @@ def rep_tables(
     late_mask = df["late_cause"].notna()
     pools = out.pools.copy()
     avail = pools["officer_minutes"] + pools["overtime_minutes"]
-    pools["utilisation"] = np.where(avail > 0, pools["busy_minutes"] / avail.where(avail > 0), np.nan)
+    pools["utilisation"] = np.where(
+        avail > 0, pools["busy_minutes"] / avail.where(avail > 0), np.nan
+    )
     pools.insert(0, "rep", rep)
     util_by_kind = pools.groupby("kind")["busy_minutes"].sum() / (
-        pools.groupby("kind")["officer_minutes"].sum() + pools.groupby("kind")["overtime_minutes"].sum()
+        pools.groupby("kind")["officer_minutes"].sum()
+        + pools.groupby("kind")["overtime_minutes"].sum()
     )
     kpis = {
         "rep": rep,
@@ -194,7 +208,9 @@ def rep_tables(
         "online_share": float((df["channel"] == "online").mean()) if len(df) else float("nan"),
         "phi_dia_gioi_share": float(df["phi_dia_gioi"].mean()) if len(df) else float("nan"),
         "lead_time_working_hours_mean": float(df.loc[resolved, "lead_time_working_hours"].mean()),
-        "lead_time_working_hours_p90": float(df.loc[resolved, "lead_time_working_hours"].quantile(0.9))
+        "lead_time_working_hours_p90": float(
+            df.loc[resolved, "lead_time_working_hours"].quantile(0.9)
+        )
         if n_res
         else float("nan"),
         "desk_wait_minutes_mean": float(df["desk_wait_minutes"].mean()),
@@ -267,7 +283,9 @@ def backlog_series(df: pd.DataFrame, cal: WorkingCalendar, horizon_end: float) -
     return pd.DataFrame({"date": close, "open_dossiers": arrived - resolved})
 
 
-def summarise(frame: pd.DataFrame, by: list[str] | None = None, skip: tuple[str, ...] = ("rep", "seed")) -> pd.DataFrame:
+def summarise(
+    frame: pd.DataFrame, by: list[str] | None = None, skip: tuple[str, ...] = ("rep", "seed")
+) -> pd.DataFrame:
     """Mean, sd and 95% t-interval over replications of every numeric column.
 
     ``frame`` has one row per replication (and per group in ``by``). Returns one row per
@@ -275,7 +293,9 @@ def summarise(frame: pd.DataFrame, by: list[str] | None = None, skip: tuple[str,
     """
     by = by or []
     metrics = [
-        c for c in frame.columns if c not in skip and c not in by and pd.api.types.is_numeric_dtype(frame[c])
+        c
+        for c in frame.columns
+        if c not in skip and c not in by and pd.api.types.is_numeric_dtype(frame[c])
     ]
     rows = []
     groups = frame.groupby(by, observed=True, sort=True) if by else [((), frame)]
@@ -286,4 +306,6 @@ def summarise(frame: pd.DataFrame, by: list[str] | None = None, skip: tuple[str,
             mean, lo, hi = t_interval(vals)
             sd = float(np.nanstd(vals, ddof=1)) if np.sum(~np.isnan(vals)) > 1 else float("nan")
             rows.append((*key, m, mean, sd, lo, hi, int(np.sum(~np.isnan(vals)))))
-    return pd.DataFrame(rows, columns=[*by, "metric", "mean", "sd", "ci95_low", "ci95_high", "reps"])
+    return pd.DataFrame(
+        rows, columns=[*by, "metric", "mean", "sd", "ci95_low", "ci95_high", "reps"]
+    )

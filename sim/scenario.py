@@ -24,7 +24,14 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+)
 
 from sim.distributions import Distribution, Exponential
 from sim.units import UNIT_TYPES, load_units
@@ -86,6 +93,14 @@ class Horizon(Model):
 
     start: dt.date
     end: dt.date
+
+    @field_validator("end")
+    @classmethod
+    def _after_start(cls, v: dt.date, info: ValidationInfo) -> dt.date:
+        start = info.data.get("start")
+        if start is not None and v < start:
+            raise ValueError(f"end {v} is before start {start}")
+        return v
 
     @property
     def days(self) -> int:
@@ -341,7 +356,10 @@ class Scenario(Model):
         return self.model_dump(mode="json")
 
     def with_changes(self, changes: Mapping[str, Any], source: str = "<changes>") -> Scenario:
-        """A new validated scenario with dotted-path changes, e.g. ``{"staffing.availability": 0.9}``."""
+        """A new validated scenario with dotted-path changes.
+
+        Example: ``scn.with_changes({"staffing.availability": 0.9})``.
+        """
         raw = self.to_dict()
         for path, value in changes.items():
             set_path(raw, path, value, source)
@@ -397,15 +415,17 @@ def _cross_check(s: Scenario) -> list[tuple[str, str]]:
         if sg.end < sg.start:
             errs.append((f"demand.surges.{i}.end", "surge ends before it starts"))
     for name, proc in (("system", s.network.outages.system), ("links", s.network.outages.links)):
-        for i, p in enumerate(proc.periods):
-            if p.end < p.start:
+        for i, period in enumerate(proc.periods):
+            if period.end < period.start:
                 errs.append((f"network.outages.{name}.periods.{i}.end", "ends before it starts"))
     for i, d in enumerate(s.network.degradations):
         if d.end <= d.start:
             errs.append((f"network.degradations.{i}.end", "ends before it starts"))
-        for p in d.procedures or []:
-            if p not in s.procedures:
-                errs.append((f"network.degradations.{i}.procedures", f"unknown procedure {p!r}"))
+        for pname in d.procedures or []:
+            if pname not in s.procedures:
+                errs.append(
+                    (f"network.degradations.{i}.procedures", f"unknown procedure {pname!r}")
+                )
 
     # procedures: shares and channel mixes are probability vectors
     if not s.procedures:
@@ -421,7 +441,9 @@ def _cross_check(s: Scenario) -> list[tuple[str, str]]:
         mix = p.channels
         csum = mix.in_person + mix.online + mix.post
         if abs(csum - 1.0) > SUM_TOLERANCE:
-            errs.append((f"{path}.channels", f"channel shares must sum to 1, they sum to {csum:.6g}"))
+            errs.append(
+                (f"{path}.channels", f"channel shares must sum to 1, they sum to {csum:.6g}")
+            )
         if p.handled_by == "agency":
             if p.agency is None:
                 errs.append((f"{path}.agency", "handled_by: agency needs an agency"))
@@ -440,20 +462,20 @@ def _cross_check(s: Scenario) -> list[tuple[str, str]]:
             roles_needed.add("leader")
     roles_needed.add("reception")
 
-    for ut, mults in s.demand.share_multipliers_by_unit_type.items():
+    for utype, mults in s.demand.share_multipliers_by_unit_type.items():
         for pid in mults:
             if pid not in s.procedures:
                 errs.append(
-                    (f"demand.share_multipliers_by_unit_type.{ut}.{pid}", "unknown procedure")
+                    (f"demand.share_multipliers_by_unit_type.{utype}.{pid}", "unknown procedure")
                 )
 
     # staffing: every needed role staffed in every active unit
     table = load_units().frame.set_index("code")
     types_active = {str(table.loc[c, "type"]) for c in active}
-    for ut, roles in s.staffing.by_unit_type.items():
+    for utype, roles in s.staffing.by_unit_type.items():
         for r in roles:
             if r not in roles_needed:
-                errs.append((f"staffing.by_unit_type.{ut}.{r}", f"unknown role {r!r}"))
+                errs.append((f"staffing.by_unit_type.{utype}.{r}", f"unknown role {r!r}"))
     for c, roles in s.staffing.units.items():
         for r in roles:
             if r not in roles_needed:
@@ -461,26 +483,28 @@ def _cross_check(s: Scenario) -> list[tuple[str, str]]:
     for r in s.staffing.multiplier:
         if r not in roles_needed and r != "all":
             errs.append((f"staffing.multiplier.{r}", f"unknown role {r!r}"))
-    for ut, roles in s.staffing.multiplier_by_unit_type.items():
-        for r in roles:
+    for utype, mroles in s.staffing.multiplier_by_unit_type.items():
+        for r in mroles:
             if r not in roles_needed and r != "all":
-                errs.append((f"staffing.multiplier_by_unit_type.{ut}.{r}", f"unknown role {r!r}"))
+                errs.append(
+                    (f"staffing.multiplier_by_unit_type.{utype}.{r}", f"unknown role {r!r}")
+                )
     if not errs:
         for c in sorted(active):
-            ut = str(table.loc[c, "type"])
+            ctype = str(table.loc[c, "type"])
             for r in sorted(roles_needed):
-                if staff_count(s, c, ut, r) < 1:
+                if staff_count(s, c, ctype, r) < 1:
                     where = (
                         f"staffing.units.{c}.{r}"
                         if r in s.staffing.units.get(c, {})
-                        else f"staffing.by_unit_type.{ut}.{r}"
+                        else f"staffing.by_unit_type.{ctype}.{r}"
                     )
                     errs.append((where, f"unit {c} has no {r} officer after multipliers"))
                     break
         missing_types = types_active - set(s.staffing.by_unit_type)
-        for ut in sorted(missing_types):
-            if any(c not in s.staffing.units for c in active if table.loc[c, "type"] == ut):
-                errs.append(("staffing.by_unit_type", f"no staffing given for unit type {ut!r}"))
+        for mtype in sorted(missing_types):
+            if any(c not in s.staffing.units for c in active if table.loc[c, "type"] == mtype):
+                errs.append(("staffing.by_unit_type", f"no staffing given for unit type {mtype!r}"))
 
     for aid, a in s.agencies.items():
         for c in a.staff:
@@ -630,7 +654,7 @@ def _loc(loc: Sequence[int | str]) -> str:
 
 
 def _input_repr(value: Any) -> str:
-    text = repr(value)
+    text = value.isoformat() if isinstance(value, dt.date) else repr(value)
     return text if len(text) <= 40 else text[:37] + "..."
 
 
@@ -640,8 +664,8 @@ def scenario_from_dict(raw: Mapping[str, Any], source: str = "<dict>") -> Scenar
         scn = Scenario.model_validate(dict(raw))
     except ValidationError as exc:
         err = exc.errors()[0]
-        msg = err["msg"]
-        if err["type"] not in ("missing", "extra_forbidden") and "input" in err:
+        msg = err["msg"].removeprefix("Value error, ")
+        if err["type"] not in ("missing", "extra_forbidden", "value_error") and "input" in err:
             msg = f"{msg} (got {_input_repr(err['input'])})"
         if err["type"] == "extra_forbidden":
             msg = "unknown field"
