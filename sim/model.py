@@ -36,6 +36,7 @@ the officer stays with the dossier meanwhile. Timestamps go into preallocated co
 from __future__ import annotations
 
 import math
+from array import array
 from bisect import bisect_right
 from collections import deque
 from dataclasses import dataclass
@@ -346,6 +347,13 @@ def _staff_days(
             pool.set_capacity(int(c[k]), env.now)
 
 
+def _compact(values: np.ndarray, typecode: str) -> array[Any]:
+    """A numpy column as an :class:`array.array` (Python scalars on indexing, 8 bytes a value)."""
+    out: array[Any] = array(typecode)
+    out.frombytes(np.ascontiguousarray(values, dtype=np.dtype(typecode)).tobytes())
+    return out
+
+
 class _Runner:
     """Binds the per-run state and starts the arrival source. Hot path: keep it lean."""
 
@@ -401,17 +409,17 @@ class _Runner:
         to_work = cal.to_working_scalar
         deadline_of = cal.deadline
 
-        # per-dossier inputs as Python lists (fast scalar access)
-        recv = ds.receiving.tolist()
-        home = ds.home.tolist()
-        proc = ds.procedure.tolist()
-        chan = ds.channel.tolist()
-        rec_min = ds.reception_minutes.tolist()
-        pro_min = ds.processing_minutes.tolist()
-        app_min = ds.approval_minutes.tolist()
-        incomplete = ds.incomplete.tolist()
-        delay = ds.supplement_delay_minutes.tolist()
-        arrival = ds.arrival.tolist()
+        # per-dossier inputs as compact arrays with fast scalar access from Python
+        recv = _compact(ds.receiving, "l")
+        home = _compact(ds.home, "l")
+        proc = _compact(ds.procedure, "l")
+        chan = _compact(ds.channel, "l")
+        rec_min = _compact(ds.reception_minutes, "d")
+        pro_min = _compact(ds.processing_minutes, "d")
+        app_min = _compact(ds.approval_minutes, "d")
+        incomplete = _compact(ds.incomplete, "l")
+        delay = _compact(ds.supplement_delay_minutes, "d")
+        arrival = _compact(ds.arrival, "d")
 
         handled = lay.handled_by.tolist()
         deadline_days = lay.deadline_days.tolist()

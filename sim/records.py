@@ -1,12 +1,14 @@
 """Columnar recording of per-dossier timestamps.
 
-One preallocated column per quantity, indexed by dossier number; the model writes scalars
-into plain Python lists (the fastest scalar store from Python code) and the columns become
-numpy arrays once, after the run. No per-event Python objects are created.
+One preallocated column per quantity, indexed by dossier number. Columns are
+:class:`array.array` of C doubles: the model stores Python floats into them at list speed
+without keeping a float object per cell (8 bytes a value instead of about 32), and they
+become numpy arrays without a copy after the run. No per-event Python objects are created.
 """
 
 from __future__ import annotations
 
+from array import array
 from dataclasses import dataclass, fields
 
 import numpy as np
@@ -18,26 +20,28 @@ NAN = float("nan")
 class Records:
     """Working-clock timestamps (minutes) and waits of every dossier; NaN = not reached."""
 
-    reception_start: list[float]
-    reception_end: list[float]
-    clock_start: list[float]
-    deadline: list[float]
-    supplement_request: list[float]
-    supplement_return: list[float]
-    recheck_end: list[float]
-    processing_start: list[float]
-    processing_end: list[float]
-    approval_start: list[float]
-    resolved: list[float]
-    wait_queue: list[float]
-    wait_network: list[float]
-    wait_supplement: list[float]
-    received_by: list[float]
+    reception_start: array[float]
+    reception_end: array[float]
+    clock_start: array[float]
+    deadline: array[float]
+    supplement_request: array[float]
+    supplement_return: array[float]
+    recheck_end: array[float]
+    processing_start: array[float]
+    processing_end: array[float]
+    approval_start: array[float]
+    resolved: array[float]
+    wait_queue: array[float]
+    wait_network: array[float]
+    wait_supplement: array[float]
+    received_by: array[float]
 
     @classmethod
     def allocate(cls, n: int) -> Records:
-        return cls(**{f.name: [NAN] * n for f in fields(cls)})
+        return cls(**{f.name: array("d", [NAN]) * n for f in fields(cls)})
 
     def arrays(self) -> dict[str, np.ndarray]:
         """All columns as float64 arrays."""
-        return {f.name: np.asarray(getattr(self, f.name), dtype=np.float64) for f in fields(self)}
+        return {
+            f.name: np.frombuffer(getattr(self, f.name), dtype=np.float64) for f in fields(self)
+        }

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+from scipy.special import stdtrit  # Student-t quantile (lighter than scipy.stats)
 
 from sim.calendar import WorkingCalendar
 from sim.demand import IN_PERSON
@@ -42,7 +42,7 @@ def t_interval(values: np.ndarray | pd.Series, level: float = 0.95) -> tuple[flo
     m = float(x.mean())
     if n < 2:
         return m, float("nan"), float("nan")
-    half = float(stats.t.ppf(0.5 + level / 2, n - 1) * x.std(ddof=1) / np.sqrt(n))
+    half = float(stdtrit(n - 1, 0.5 + level / 2) * x.std(ddof=1) / np.sqrt(n))
     return m, m - half, m + half
 
 
@@ -53,7 +53,7 @@ def dossier_frame(
     ds = out.dossiers
     r = out.records.arrays()
     n = len(ds)
-    codes = np.array(layout.codes, dtype=object)
+    codes = list(layout.codes)
     pids = layout.procedure_ids
     T = out.horizon_end
 
@@ -86,20 +86,22 @@ def dossier_frame(
 
     resolved_wall = cal.to_wall(r["resolved"], "left")
     resolved_at = cal.to_datetime(resolved_wall)
-    month = pd.Series(resolved_at).dt.strftime("%Y-%m").to_numpy()
+    # month of resolution as categorical codes (no per-row string formatting)
+    months64 = resolved_at.astype("datetime64[M]")
+    month_values = np.unique(months64[resolved])
+    month_codes = np.where(resolved, np.searchsorted(month_values, months64), -1)
+    month_cat = pd.Categorical.from_codes(
+        month_codes, categories=[str(m) for m in month_values.astype("datetime64[M]")]
+    )
     received_by = np.asarray(r["received_by"])
+    by_codes = np.where(np.isnan(received_by), -1, np.nan_to_num(received_by)).astype(int)
     frame = pd.DataFrame(
         {
             "rep": np.full(n, out.rep, dtype=np.int32),
             "dossier": np.arange(n, dtype=np.int32),
-            "unit": pd.Categorical(codes[ds.receiving], categories=layout.codes),
-            "home_unit": pd.Categorical(codes[ds.home], categories=layout.codes),
-            "received_by": pd.Categorical(
-                np.where(
-                    np.isnan(received_by), None, codes[np.nan_to_num(received_by).astype(int)]
-                ),
-                categories=layout.codes,
-            ),
+            "unit": pd.Categorical.from_codes(ds.receiving.astype(int), categories=codes),
+            "home_unit": pd.Categorical.from_codes(ds.home.astype(int), categories=codes),
+            "received_by": pd.Categorical.from_codes(by_codes, categories=codes),
             "procedure": pd.Categorical.from_codes(ds.procedure.astype(int), categories=pids),
             "channel": pd.Categorical.from_codes(ds.channel.astype(int), categories=list(CHANNELS)),
             "phi_dia_gioi": ds.home != ds.receiving,
@@ -114,13 +116,13 @@ def dossier_frame(
             "approval_start_at": wall(r["approval_start"], "right"),
             "resolved_at": resolved_at,
             "deadline_at": wall(deadline, "left"),
-            "status": pd.Categorical(
-                np.where(resolved, "resolved", "open"), categories=["resolved", "open"]
+            "status": pd.Categorical.from_codes(
+                np.where(resolved, 0, 1), categories=["resolved", "open"]
             ),
             "on_time": pd.array(np.where(resolved, on_time, pd.NA), dtype="boolean"),
             "open_overdue": open_overdue,
             "late_cause": cause,
-            "resolved_month": pd.Categorical(np.where(resolved, month, None)),
+            "resolved_month": month_cat,
             "lead_time_working_hours": (r["resolved"] - ds.arrival) / 60.0,
             "wait_queue_minutes": r["wait_queue"],
             "wait_network_minutes": r["wait_network"],

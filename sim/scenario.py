@@ -1,8 +1,10 @@
 """Scenarios: frozen, validated descriptions of one what-if.
 
 A scenario is a YAML file validated into :class:`Scenario` (pydantic v2, unknown keys
-rejected, all fields immutable). ``extends: other.yaml`` inherits a parent scenario and
-deep-merges the child over it (mappings merge key by key; lists and scalars replace).
+rejected, fields cannot be reassigned; nested lists and mappings are to be treated as
+read-only: derive variants with :meth:`Scenario.with_changes`, which validates them).
+``extends: other.yaml`` inherits a parent scenario and deep-merges the child over it
+(mappings merge key by key; lists and scalars replace).
 Dotted overrides (``--set staffing.availability=0.9``) are applied to the merged mapping
 before validation, so they are checked exactly like the file.
 
@@ -19,6 +21,7 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import math
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -51,6 +54,9 @@ class ScenarioError(Exception):
     def __str__(self) -> str:
         where = f"{self.source}: {self.path}" if self.path else self.source
         return f"{where}: {self.message}"
+
+    def __reduce__(self) -> tuple[type[ScenarioError], tuple[str, str, str]]:
+        return (ScenarioError, (self.source, self.path, self.message))
 
 
 # ----------------------------------------------------------------------------- types
@@ -381,8 +387,8 @@ def _cross_check(s: Scenario) -> list[tuple[str, str]]:
     """Checks that involve several fields or the packaged unit table."""
     errs: list[tuple[str, str]] = []
     known = set(load_units().codes)
-    if s.horizon.end < s.horizon.start:
-        errs.append(("horizon.end", f"end {s.horizon.end} is before start {s.horizon.start}"))
+    if not s.procedures:
+        return [("procedures", "at least one procedure is needed")]
     if s.units.include != "all":
         if not s.units.include:
             errs.append(("units.include", "no units selected"))
@@ -428,10 +434,8 @@ def _cross_check(s: Scenario) -> list[tuple[str, str]]:
                 )
 
     # procedures: shares and channel mixes are probability vectors
-    if not s.procedures:
-        errs.append(("procedures", "at least one procedure is needed"))
     total = sum(p.share for p in s.procedures.values())
-    if s.procedures and abs(total - 1.0) > SUM_TOLERANCE:
+    if abs(total - 1.0) > SUM_TOLERANCE:
         errs.append(("procedures", f"shares must sum to 1, they sum to {total:.6g}"))
     roles_needed: set[str] = set()
     for pid, p in s.procedures.items():
@@ -490,21 +494,22 @@ def _cross_check(s: Scenario) -> list[tuple[str, str]]:
                     (f"staffing.multiplier_by_unit_type.{utype}.{r}", f"unknown role {r!r}")
                 )
     if not errs:
-        for c in sorted(active):
-            ctype = str(table.loc[c, "type"])
-            for r in sorted(roles_needed):
-                if staff_count(s, c, ctype, r) < 1:
-                    where = (
-                        f"staffing.units.{c}.{r}"
-                        if r in s.staffing.units.get(c, {})
-                        else f"staffing.by_unit_type.{ctype}.{r}"
-                    )
-                    errs.append((where, f"unit {c} has no {r} officer after multipliers"))
-                    break
         missing_types = types_active - set(s.staffing.by_unit_type)
         for mtype in sorted(missing_types):
             if any(c not in s.staffing.units for c in active if table.loc[c, "type"] == mtype):
                 errs.append(("staffing.by_unit_type", f"no staffing given for unit type {mtype!r}"))
+    if not errs:
+        for c in sorted(active):
+            ctype = str(table.loc[c, "type"])
+            for r in sorted(roles_needed):
+                if staff_count(s, c, ctype, r) < 1:
+                    errs.append(
+                        (
+                            _staff_path(s, c, ctype, r),
+                            f"unit {c} has no {r} officer after multipliers",
+                        )
+                    )
+                    break
 
     for aid, a in s.agencies.items():
         for c in a.staff:
@@ -521,6 +526,27 @@ def _cross_check(s: Scenario) -> list[tuple[str, str]]:
     if not errs and not _has_working_day(s):
         errs.append(("calendar", "no working day in the horizon"))
     return errs
+
+
+def _staff_path(s: Scenario, code: str, unit_type: str, role: str) -> str:
+    """The field to blame when a unit ends up with no officer of a role."""
+    st = s.staffing
+    if role in st.units.get(code, {}):
+        base, base_path = st.units[code][role], f"staffing.units.{code}.{role}"
+    else:
+        base = dict(st.by_unit_type).get(unit_type, {}).get(role, 0)  # type: ignore[call-overload]
+        base_path = f"staffing.by_unit_type.{unit_type}.{role}"
+    if base < 1:
+        return base_path
+    by_type = dict(st.multiplier_by_unit_type).get(unit_type, {})  # type: ignore[call-overload]
+    candidates = [
+        (by_type.get(role), f"staffing.multiplier_by_unit_type.{unit_type}.{role}"),
+        (by_type.get("all"), f"staffing.multiplier_by_unit_type.{unit_type}.all"),
+        (st.multiplier.get(role), f"staffing.multiplier.{role}"),
+        (st.multiplier.get("all"), "staffing.multiplier.all"),
+    ]
+    shrinking = [(m, path) for m, path in candidates if m is not None and m < 1]
+    return min(shrinking)[1] if shrinking else base_path
 
 
 def _has_working_day(s: Scenario) -> bool:
@@ -555,6 +581,52 @@ def deep_merge(base: Mapping[str, Any], child: Mapping[str, Any]) -> dict[str, A
     return out
 
 
+class _ScenarioLoader(yaml.SafeLoader):
+    """YAML loader for scenarios: dates and times stay text (pydantic parses and reports
+    them with their field path), no YAML 1.1 base-60 numbers ("14:00" is a time, not 840),
+    and duplicate keys are an error instead of silently keeping the last one."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        seen: set[Any] = set()
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=deep)
+            if key in seen:
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"duplicate key {key!r}", key_node.start_mark
+                )
+            seen.add(key)
+        return super().construct_mapping(node, deep=deep)
+
+
+_ScenarioLoader.yaml_implicit_resolvers = {
+    first: [
+        (tag, regexp)
+        for tag, regexp in resolvers
+        if tag
+        not in ("tag:yaml.org,2002:timestamp", "tag:yaml.org,2002:int", "tag:yaml.org,2002:float")
+    ]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+_ScenarioLoader.add_implicit_resolver(
+    "tag:yaml.org,2002:int",
+    re.compile(r"^(?:[-+]?0b[0-1_]+|[-+]?0[0-7_]+|[-+]?(?:0|[1-9][0-9_]*)|[-+]?0x[0-9a-fA-F_]+)$"),
+    list("-+0123456789"),
+)
+_ScenarioLoader.add_implicit_resolver(
+    "tag:yaml.org,2002:float",
+    re.compile(
+        r"^(?:[-+]?(?:[0-9][0-9_]*)\.[0-9_]*(?:[eE][-+][0-9]+)?|\.[0-9][0-9_]*(?:[eE][-+][0-9]+)?"
+        r"|[-+]?[0-9][0-9_]*[eE][-+]?[0-9]+|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$"
+    ),
+    list("-+0123456789."),
+)
+
+
+def parse_yaml(text: str) -> Any:
+    """Parse scenario YAML (see :class:`_ScenarioLoader`)."""
+    return yaml.load(text, Loader=_ScenarioLoader)
+
+
 def read_yaml_mapping(path: Path, source: str | None = None) -> dict[str, Any]:
     """Read a YAML file that must hold a mapping; every failure is a ScenarioError."""
     src = source or str(path)
@@ -569,7 +641,7 @@ def read_yaml_mapping(path: Path, source: str | None = None) -> dict[str, Any]:
     except OSError as exc:
         raise ScenarioError(src, "", f"cannot read: {exc.strerror}") from None
     try:
-        data = yaml.safe_load(text)
+        data = parse_yaml(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "YAML"
@@ -614,7 +686,7 @@ def parse_override(text: str, source: str = "--set") -> tuple[str, Any]:
     if not path or any(not part for part in path.split(".")):
         raise ScenarioError(source, path or text, "empty field name in override")
     try:
-        parsed = yaml.safe_load(value) if value.strip() else ""
+        parsed = parse_yaml(value) if value.strip() else ""
     except yaml.YAMLError:
         raise ScenarioError(source, path, f"cannot parse value {value!r}") from None
     return path, parsed
@@ -646,11 +718,26 @@ def set_path(raw: dict[str, Any], path: str, value: Any, source: str = "--set") 
         raise ScenarioError(source, ".".join(parts[:-1]), "is not a mapping")
 
 
+_DIST_FIELDS = {
+    "reception_minutes",
+    "processing_minutes",
+    "approval_minutes",
+    "return_delay_days",
+    "repair_hours",
+}
+_DIST_TAGS = {"exponential", "lognormal", "gamma", "deterministic", "uniform", "triangular"}
+
+
 def _loc(loc: Sequence[int | str]) -> str:
-    # pydantic puts the discriminator tag in the location of union members; drop it
+    """Dotted field path of a pydantic error, without the discriminator tag pydantic inserts
+    after a distribution field (``reception_minutes.lognormal.mean`` -> ``...minutes.mean``)."""
     parts = [str(x) for x in loc]
-    tags = {"exponential", "lognormal", "gamma", "deterministic", "uniform", "triangular"}
-    return ".".join(p for p in parts if p not in tags)
+    out = [
+        p
+        for i, p in enumerate(parts)
+        if not (p in _DIST_TAGS and i > 0 and parts[i - 1] in _DIST_FIELDS)
+    ]
+    return ".".join(out)
 
 
 def _input_repr(value: Any) -> str:
@@ -695,7 +782,7 @@ def load_scenario(path: str | Path, overrides: Sequence[str] = ()) -> Scenario:
     raw = load_raw(path)
     src = str(path)
     for text in overrides:
-        key, value = parse_override(text)
+        key, value = parse_override(text, f"{src} (--set {text})")
         set_path(raw, key, value, f"{src} (--set {key})")
     if overrides:
         src = f"{src} (with --set)"
