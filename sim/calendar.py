@@ -219,7 +219,7 @@ class WorkingCalendar:
         out = self.work_day_cal[k] * MINUTES_PER_DAY + tod
         return np.where(nan, np.nan, out)
 
-    def to_wall_scalar(self, work: float, side: str = "left") -> float:
+    def to_wall_scalar(self, work: float, side: str = "right") -> float:
         L = self.day_minutes
         k = int(work // L)
         off = work - k * L
