@@ -129,10 +129,18 @@ def procedure_shares(scn: Scenario, unit_type: str) -> np.ndarray:
 
 
 def channel_matrix(scn: Scenario) -> np.ndarray:
-    """P(channel | procedure), shape (procedures, 3)."""
-    return np.array(
+    """P(channel | procedure), shape (procedures, 3).
+
+    ``demand.online_shift`` moves that fraction of every procedure's in-person share online
+    (a what-if knob: "online share rises to 90%").
+    """
+    m = np.array(
         [[getattr(p.channels, c) for c in CHANNELS] for p in scn.procedures.values()], float
     )
+    shift = scn.demand.online_shift * m[:, IN_PERSON]
+    m[:, IN_PERSON] -= shift
+    m[:, ONLINE] += shift
+    return m
 
 
 def generate(

@@ -174,6 +174,7 @@ class Demand(Model):
     in_person_hour_factors: dict[Annotated[int, Field(ge=0, le=23)], NonNegative] = {}
     online_hour_factors: dict[Annotated[int, Field(ge=0, le=23)], NonNegative] = {}
     share_multipliers_by_unit_type: dict[UnitType, dict[str, NonNegative]] = {}
+    online_shift: Probability = 0.0
     surges: list[Surge] = []
 
 
