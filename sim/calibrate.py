@@ -384,7 +384,9 @@ def _per_rep_roots(points: pd.DataFrame, a: float, b: float, target: float) -> n
     return roots[np.isfinite(roots)]
 
 
-def _band_root(curve: pd.DataFrame, a: float, b: float, target: float) -> tuple[float, float, float]:
+def _band_root(
+    curve: pd.DataFrame, a: float, b: float, target: float
+) -> tuple[float, float, float]:
     """Root of the mean line between a and b, and where its 95% band lines meet the target."""
     c = curve.set_index("value")
 

@@ -105,3 +105,26 @@ def test_write_value_keeps_comments(tmp_path):
     assert "availability: 0.812346" in text
     write_value(f, "network.link_mbps", 50.0)
     assert "link_mbps: 50.0" in f.read_text(encoding="utf-8")
+
+
+def test_counterfactual_attribution_finds_the_cause():
+    from sim.attribution import attribute_lateness
+
+    quick = load_scenario(SCEN / "validation" / "quick.yaml")
+    outages = quick.with_changes(
+        {
+            "network.outages.windows": [
+                {"start": f"2025-08-{d}T09:00:00", "end": f"2025-08-{d}T16:30:00"}
+                for d in (19, 21, 26)
+            ]
+        }
+    )
+    att = attribute_lateness(outages, reps=1, seed=3)
+    allm = att[att["month"] == "all"].set_index("cause")
+    assert allm.loc["network", "late"] > 20
+    assert allm.loc["network", "share"] > 0.8
+    assert allm.loc["network", "share"] > allm.loc["supplements", "share"]
+    understaffed = quick.with_changes({"staffing.multiplier.justice": 0.34})
+    att = attribute_lateness(understaffed, reps=1, seed=3).query("month == 'all'").set_index("cause")
+    assert att.loc["staffing", "share"] > 0.8
+    assert att.loc["staffing", "share"] > att.loc["network", "share"]

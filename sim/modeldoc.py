@@ -1,0 +1,334 @@
+"""Generate the numeric parts of ``docs/model.md`` from the code and the baseline scenario.
+
+``python -m sim.modeldoc [--reps N] [--workers N]`` fills the blocks between
+``<!-- BEGIN name -->`` and ``<!-- END name -->`` markers in docs/model.md:
+
+* ``parameters``: every leaf of scenarios/baseline.yaml with its value, unit (from the field
+  name) and source (the comment on its line or the nearest comment above it in the file;
+  anything not citing FACTS.md is labelled an assumption);
+* ``calibration``: the result stored by ``tthc-sim calibrate ... --out docs/calibration``;
+* ``facts``: secondary facts measured on the baseline (N replications) against FACTS.md;
+* ``attribution``: counterfactual causes of lateness by month (sim.attribution).
+
+The prose around the blocks is written by hand.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+ROOT = Path(__file__).resolve().parents[1]
+DOC = ROOT / "docs" / "model.md"
+BASELINE = ROOT / "scenarios" / "baseline.yaml"
+
+UNITS = [
+    ("office_hours", "clock times (HH:MM)"),
+    ("same_day_cutoff", "clock time (HH:MM)"),
+    ("mbps_per_active_officer", "Mbit/s per busy officer"),
+    ("_minutes", "minutes (officer time)"),
+    ("_working_days", "working days"),
+    ("_working_hours", "working hours"),
+    ("_days", "calendar days"),
+    ("_hours", "hours (wall clock)"),
+    ("_mbps", "Mbit/s"),
+    ("mb_per_interaction", "MB"),
+    ("_seconds", "seconds"),
+    ("_sessions", "concurrent sessions"),
+    ("share", "fraction"),
+    ("probability", "probability"),
+    ("availability", "fraction of officers present"),
+    ("multiplier", "factor"),
+    ("factor", "factor"),
+    ("attraction", "relative weight"),
+    ("per_1000_residents_per_working_day", "dossiers per 1,000 residents per working day"),
+    ("staff_per_10k_residents", "officers per 10,000 residents served"),
+]
+
+
+def unit_of(path: str) -> str:
+    """Unit of a parameter from its dotted path (units are in the names)."""
+    parts = path.split(".")
+    for i in range(len(parts) - 1, -1, -1):
+        name = parts[i]
+        for suffix, unit in UNITS:
+            if name.endswith(suffix) or name == suffix.strip("_"):
+                return unit
+    if parts[0] == "staffing" and parts[-1] in {
+        "reception",
+        "justice",
+        "economy",
+        "social",
+        "general",
+        "leader",
+    }:
+        return "officers"
+    return ""
+
+
+_KEY = re.compile(r"^(\s*)(-\s+)?([^\s#][^:#]*?):(?:\s+(.*?))?\s*$")
+
+
+def yaml_leaves_with_comments(path: Path) -> list[tuple[str, str, str]]:
+    """(dotted path, value text, source comment) for every leaf line of a block-style YAML file.
+
+    The source of a line is its own trailing comment, else the comment block directly above
+    it (never a comment of an enclosing section: that would misattribute a section's source
+    to every value in it).
+    """
+    stack: list[tuple[int, str, str]] = []  # (indent, key, comment)
+    list_index: dict[tuple[int, str], int] = {}
+    pending: list[str] = []
+    pending_indent = -1
+    out = []
+    for raw in path.read_text(encoding="utf-8").splitlines():
+        line, _, comment = _split_comment(raw)
+        if not line.strip():
+            if comment is not None:
+                indent = len(raw) - len(raw.lstrip())
+                if pending_indent != indent:
+                    pending = []
+                pending.append(comment)
+                pending_indent = indent
+            continue
+        m = _KEY.match(line)
+        if not m:
+            pending = []
+            continue
+        indent = len(m.group(1)) + (len(m.group(2)) if m.group(2) else 0)
+        key = m.group(3).strip().strip('"')
+        value = (m.group(4) or "").strip()
+        while stack and stack[-1][0] >= indent and not (m.group(2) and stack[-1][0] == indent):
+            stack.pop()
+        if m.group(2):  # a list item: "- key: value" starts a new element
+            while stack and stack[-1][0] >= len(m.group(1)):
+                stack.pop()
+            parent = ".".join(k for _, k, _ in stack)
+            idx = list_index.get((len(m.group(1)), parent), -1) + 1
+            list_index[(len(m.group(1)), parent)] = idx
+            stack.append((len(m.group(1)), str(idx), ""))
+        own = comment
+        above = " ".join(pending) if pending and pending_indent == indent else None
+        source = own or above or ""
+        pending = []
+        stack.append((indent, key, own or above or ""))
+        if value and not value.startswith(("|", ">")):
+            out.append((".".join(k for _, k, _ in stack), value, source))
+            stack.pop()
+    return out
+
+
+def _split_comment(raw: str) -> tuple[str, str, str | None]:
+    """Split a YAML line into code and comment (a # outside quotes starts a comment)."""
+    quote = None
+    for i, ch in enumerate(raw):
+        if ch in "\"'" and quote is None:
+            quote = ch
+        elif ch == quote:
+            quote = None
+        elif ch == "#" and quote is None and (i == 0 or raw[i - 1].isspace()):
+            return raw[:i].rstrip(), "#", raw[i + 1 :].strip()
+    return raw, "", None
+
+
+def parameters_block(path: Path = BASELINE) -> str:
+    rows = yaml_leaves_with_comments(path)
+    lines = []
+    section = None
+    for p, value, source in rows:
+        top = p.split(".")[0]
+        if top in {"name", "description"}:
+            continue
+        if top != section:
+            section = top
+            lines += [
+                "",
+                f"**{top}**",
+                "",
+                "| parameter | value | unit | source |",
+                "|---|---|---|---|",
+            ]
+        label = source if source else "assumption"
+        if top in {"run", "calibration"} and not source:
+            label = "run setting"
+        if p.endswith(".name_vi") or p.endswith(".agency"):
+            label = "label"
+        value = value.replace("|", "\\|")
+        lines.append(f"| `{p}` | `{value}` | {unit_of(p)} | {label.replace('|', '/')} |")
+    return "\n".join(lines).strip()
+
+
+def calibration_block(folder: Path) -> str:
+    f = folder / "manifest.json"
+    if not f.exists():
+        return "_No stored calibration: run `tthc-sim calibrate scenarios/baseline.yaml --out docs/calibration`._"
+    m = json.loads(f.read_text(encoding="utf-8"))
+    r = m["result"]
+    lo, hi = r["value_ci95"]
+    alo, ahi = r["achieved_ci95"]
+    return "\n".join(
+        [
+            f"* parameter: `{r['parameter']}`, target {r['kpi']} = {r['target']}",
+            f"* fitted value: **{r['value']:.4f}** (95% CI {lo:.4f} – {hi:.4f})",
+            f"* achieved on fresh replications: {100 * r['achieved']:.2f}% "
+            f"(95% CI {100 * alo:.2f}% – {100 * ahi:.2f}%)",
+            f"* replications simulated: {r['runs']}; response monotone: {r['monotone']}; "
+            f"wall time {r['wall_seconds']:.0f} s ({m.get('created', '')[:10]})",
+            "",
+            "![calibration curve](calibration/calibration.png)",
+        ]
+    )
+
+
+def facts_block(reps: int, workers: int, seed: int) -> tuple[str, Any]:
+    import sim
+
+    scn = sim.load_scenario(BASELINE)
+    res = sim.run(scn, reps=reps, seed=seed, workers=workers, keep_dossiers=False)
+    r = res.replications
+    m_rate, lo, hi = _ci(r["on_time_rate"])
+    arrived = _ci(r["arrived"])
+    online = _ci(r["online_share"])
+    hg = res.units[res.units["code"] == "QN21"]
+    months = res.group_table("months")
+    table = [
+        "| fact | expected (FACTS.md) | measured (mean, 95% CI) | within? |",
+        "|---|---|---|---|",
+        f"| on-time rate, Q3 2025 | 98.5% ± 0.3 points | {100 * m_rate:.2f}% ({100 * lo:.2f}–{100 * hi:.2f}) "
+        f"| {_ok(abs(m_rate - 0.985) <= 0.003 and lo <= 0.985 <= hi)} |",
+        f"| dossiers in the quarter, province | 250,000 – 400,000 | {arrived[0]:,.0f} ({arrived[1]:,.0f}–{arrived[2]:,.0f}) "
+        f"| {_ok(250_000 <= arrived[0] <= 400_000)} |",
+        f"| online share of dossiers | 55% – 80% (plausible band) | {100 * online[0]:.1f}% "
+        f"| {_ok(0.55 <= online[0] <= 0.80)} |",
+    ]
+    hg_july = _hong_gai_july(res, scn, reps, seed, workers)
+    table.append(
+        f"| Hồng Gai dossiers, July 2025 | 9,673 ± 10% | {hg_july[0]:,.0f} ({hg_july[1]:,.0f}–{hg_july[2]:,.0f}) "
+        f"| {_ok(abs(hg_july[0] - 9673) <= 967.3)} |"
+    )
+    lines = [
+        *table,
+        "",
+        f"{reps} replications, seed {seed}. On-time rate by month of resolution:",
+        "",
+    ]
+    lines += [
+        "| month | resolved per rep | late per rep | on-time rate | 95% CI |",
+        "|---|---|---|---|---|",
+    ]
+    for row in months.itertuples():
+        lines.append(
+            f"| {row.month} | {row.resolved:,.0f} | {row.late:,.0f} | {100 * row.on_time_rate:.2f}% "
+            f"| {100 * row.ci95_low:.2f}–{100 * row.ci95_high:.2f} |"
+        )
+    causes = res.cause_table()
+    lines += ["", "Proximate cause of late dossiers (largest delay each met):", ""]
+    lines += ["| cause | late per rep | share |", "|---|---|---|"]
+    for row in causes.itertuples():
+        lines.append(f"| {row.cause} | {row.late_per_rep:,.0f} | {100 * row.share:.1f}% |")
+    del hg
+    return "\n".join(lines), res
+
+
+def _hong_gai_july(
+    res: Any, scn: Any, reps: int, seed: int, workers: int
+) -> tuple[float, float, float]:
+    """Dossiers received at Hồng Gai in July, per replication (from the arrival streams)."""
+    from sim.demand import generate
+    from sim.model import build_layout, horizon_calendar
+    from sim.network import build_network
+
+    lay = build_layout(scn)
+    cal = horizon_calendar(scn)
+    hg = lay.codes.index("QN21")
+    types = [str(t) for t in lay.frame["type"]]
+    july_end = cal.wall_minutes(pd.Timestamp("2025-08-01").date())
+    counts = []
+    for rep in range(reps):
+        net = build_network(scn, cal, lay.codes, types, lay.procedure_ids, seed, rep)
+        ds = generate(scn, cal, lay.frame, seed, rep, net.system_down_wall)
+        counts.append(int(((ds.receiving == hg) & (ds.wall_arrival < july_end)).sum()))
+    return _ci(pd.Series(counts))
+
+
+def attribution_block(reps: int, workers: int, seed: int) -> str:
+    import sim
+    from sim.attribution import attribute_lateness
+
+    scn = sim.load_scenario(BASELINE)
+    att = attribute_lateness(scn, reps=reps, seed=seed, workers=workers)
+    g = (
+        att.groupby(["month", "cause"])
+        .agg(late=("late", "mean"), rescued=("rescued", "mean"))
+        .reset_index()
+    )
+    g["share"] = g["rescued"] / g["late"]
+    lines = [
+        "| month | late per rep | on time with a perfect network | with complete dossiers | with ample staff |",
+        "|---|---|---|---|---|",
+    ]
+    for month, sub in g.groupby("month", sort=True):
+        s = sub.set_index("cause")
+        lines.append(
+            f"| {month} | {s['late'].iloc[0]:,.0f} | {100 * s.loc['network', 'share']:.0f}% "
+            f"| {100 * s.loc['supplements', 'share']:.0f}% | {100 * s.loc['staffing', 'share']:.0f}% |"
+        )
+    lines.append("")
+    lines.append(
+        f"{reps} replications, seed {seed}; shares may overlap (a dossier can be rescued by several)."
+    )
+    return "\n".join(lines)
+
+
+def _ci(x: pd.Series) -> tuple[float, float, float]:
+    from sim.results import t_interval
+
+    return t_interval(x)
+
+
+def _ok(flag: bool) -> str:
+    return "yes" if flag else "**no**"
+
+
+def fill(doc: str, name: str, body: str) -> str:
+    """Replace the block ``name`` of ``doc`` (between its BEGIN/END markers) with ``body``."""
+    begin, end = f"<!-- BEGIN {name} -->", f"<!-- END {name} -->"
+    if begin not in doc or end not in doc:
+        raise ValueError(f"docs/model.md has no {name} block")
+    head, rest = doc.split(begin, 1)
+    _, tail = rest.split(end, 1)
+    return f"{head}{begin}\n{body}\n{end}{tail}"
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(prog="python -m sim.modeldoc", description=__doc__.splitlines()[0])
+    ap.add_argument("--reps", type=int, default=20, help="replications for the measured facts")
+    ap.add_argument("--attribution-reps", type=int, default=3)
+    ap.add_argument("--workers", type=int, default=0)
+    ap.add_argument("--seed", type=int, default=2025)
+    ap.add_argument("--only-parameters", action="store_true", help="skip the simulation blocks")
+    args = ap.parse_args(argv)
+    doc = DOC.read_text(encoding="utf-8")
+    doc = fill(doc, "parameters", parameters_block())
+    doc = fill(doc, "calibration", calibration_block(DOC.parent / "calibration"))
+    if not args.only_parameters:
+        facts, _ = facts_block(args.reps, args.workers, args.seed)
+        doc = fill(doc, "facts", facts)
+        doc = fill(
+            doc, "attribution", attribution_block(args.attribution_reps, args.workers, args.seed)
+        )
+    from sim.outputs import atomic_open
+
+    with atomic_open(DOC) as fh:
+        fh.write(doc)
+    print(f"wrote {DOC}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
