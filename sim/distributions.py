@@ -8,14 +8,22 @@ array at once from a named :class:`numpy.random.Generator` (never from global st
 from __future__ import annotations
 
 import math
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 
 class _Dist(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+
+    @field_validator("mean", "cv", "value", "low", "mode", "high", mode="before", check_fields=False)
+    @classmethod
+    def _no_bool(cls, v: Any) -> Any:
+        # YAML reads yes/no/on/off as booleans, which pydantic would take for 1 and 0
+        if isinstance(v, bool):
+            raise ValueError("true/false (or yes/no, on/off) where a number is expected")
+        return v
 
     def expected_value(self) -> float:
         raise NotImplementedError

@@ -22,6 +22,8 @@ import copy
 import datetime as dt
 import math
 import re
+import reprlib
+import typing
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -31,6 +33,7 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    NaiveDatetime,
     ValidationError,
     ValidationInfo,
     field_validator,
@@ -71,12 +74,68 @@ Channel = Literal["in_person", "online", "post"]
 WEEKDAYS: tuple[str, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 CHANNELS: tuple[str, ...] = ("in_person", "online", "post")
 SUM_TOLERANCE = 1e-6
+MAX_HORIZON_DAYS = 1830
+"""Longest horizon (about five years): the calendar and per-dossier arrays are built up front."""
+MAX_DOSSIERS_PER_REP = 10_000_000
+"""Most dossiers one replication may be expected to hold in memory (the baseline has ~0.33M)."""
+MAX_OUTAGES = 1_000_000
+"""Most random failures (system and links) one replication may be expected to draw."""
+MAX_YAML_NODES = 1_000_000
+MAX_YAML_DEPTH = 64
+
+
+def _admits(annotation: Any, kinds: tuple[type, ...]) -> bool:
+    """Whether a field annotation mentions one of ``kinds`` (through unions, Annotated, ...)."""
+    if isinstance(annotation, type) and issubclass(annotation, kinds):
+        return True
+    return any(_admits(a, kinds) for a in typing.get_args(annotation))
+
+
+def _bool_at(value: Any) -> str | None:
+    """Dotted path of the first true/false inside ``value`` ('' for value itself), or None."""
+    if isinstance(value, bool):
+        return ""
+    items: Iterable[tuple[Any, Any]] = ()
+    if isinstance(value, Mapping):
+        for k in value:
+            if isinstance(k, bool):
+                return str(k)
+        items = value.items()
+    elif isinstance(value, list | tuple):
+        items = enumerate(value)
+    for k, v in items:
+        sub = _bool_at(v)
+        if sub is not None:
+            return f"{k}.{sub}" if sub else str(k)
+    return None
 
 
 class Model(BaseModel):
-    """Base of every scenario section: frozen, strict about unknown keys, no NaN/inf."""
+    """Base of every scenario section: frozen, strict about unknown keys, no NaN/inf, no
+    true/false (YAML also reads yes/no/on/off so) where a number or a text is expected, and
+    no bare numbers where a date is expected."""
 
     model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _no_bool_as_number(cls, v: Any, info: ValidationInfo) -> Any:
+        if info.field_name is None:
+            return v
+        ann = cls.model_fields[info.field_name].annotation
+        items = v if isinstance(v, list) else [v]
+        if _admits(ann, (dt.date,)) and any(
+            isinstance(x, int | float) and not isinstance(x, bool) for x in items
+        ):
+            # pydantic would read a number as seconds since 1970
+            raise ValueError(f"dates are written YYYY-MM-DD (got {v!r})")
+        where = _bool_at(v)
+        if where is None:
+            return v
+        if _admits(ann, (bool, BaseModel)):
+            return v  # a flag, or a nested section that checks its own fields
+        at = f" at {where}" if where else ""
+        raise ValueError(f"true/false (or yes/no, on/off){at} where a value is expected")
 
 
 def parse_clock(text: str) -> int:
@@ -106,6 +165,11 @@ class Horizon(Model):
         start = info.data.get("start")
         if start is not None and v < start:
             raise ValueError(f"end {v} is before start {start}")
+        if start is not None and (v - start).days + 1 > MAX_HORIZON_DAYS:
+            raise ValueError(
+                f"horizon of {(v - start).days + 1} days is longer than the "
+                f"{MAX_HORIZON_DAYS} days a run may cover"
+            )
         return v
 
     @property
@@ -240,6 +304,9 @@ class Reception(Model):
     online_clock_start: Literal["reception", "earlier_of_reception_and_limit"] = (
         "earlier_of_reception_and_limit"
     )
+    # while the system is down, in-person dossiers either wait at the desk ("wait") or are
+    # received on paper and entered later ("paper": the statutory clock starts)
+    in_person_when_system_down: Literal["wait", "paper"] = "wait"
 
 
 class Supplements(Model):
@@ -273,16 +340,16 @@ class OutageProcess(Model):
 class OutageWindow(Model):
     """A scheduled outage; ``unit`` None means the whole provincial system."""
 
-    start: dt.datetime
-    end: dt.datetime
+    start: NaiveDatetime
+    end: NaiveDatetime
     unit: str | None = None
 
 
 class Degradation(Model):
     """A period in which the system responds ``response_factor`` times slower."""
 
-    start: dt.datetime
-    end: dt.datetime
+    start: NaiveDatetime
+    end: NaiveDatetime
     response_factor: Annotated[float, Field(ge=1.0, le=1e4)]
     procedures: list[str] | None = None
 
@@ -321,6 +388,13 @@ class Pooling(Model):
 class UnitsSelection(Model):
     include: Literal["all"] | list[str] = "all"
 
+    @field_validator("include", mode="before")
+    @classmethod
+    def _all_or_list(cls, v: Any) -> Any:
+        if v == "all" or isinstance(v, list | tuple):
+            return v
+        raise ValueError(f"must be 'all' or a list of unit codes such as [QN01, QN21], got {v!r}")
+
 
 class RunSettings(Model):
     reps: Annotated[int, Field(ge=1, le=100000)] = 5
@@ -337,6 +411,13 @@ class CalibrationSpec(Model):
     kpi: Literal["on_time_rate"] = "on_time_rate"
     reps: Annotated[int, Field(ge=2, le=1000)] = 10
     increasing: bool | None = None
+
+    @field_validator("bounds")
+    @classmethod
+    def _ordered(cls, v: tuple[float, float]) -> tuple[float, float]:
+        if not v[0] < v[1]:
+            raise ValueError(f"need low < high, got [{v[0]}, {v[1]}]")
+        return v
 
 
 class Scenario(Model):
@@ -402,10 +483,10 @@ def _cross_check(s: Scenario) -> list[tuple[str, str]]:
         for c in keys:
             if c is None:
                 continue
+            # settings for real units that are not simulated are ignored: a scenario that
+            # extends the baseline with fewer units cannot delete the inherited keys
             if c not in known:
                 errs.append((f"{path}.{c}", f"unknown unit code {c!r}"))
-            elif c not in active:
-                errs.append((f"{path}.{c}", f"unit {c!r} is not among units.include"))
 
     codes("demand.dossiers_per_working_day", s.demand.dossiers_per_working_day)
     codes("demand.attraction", s.demand.attraction)
@@ -526,7 +607,119 @@ def _cross_check(s: Scenario) -> list[tuple[str, str]]:
             errs.append(("calendar.same_day_cutoff", "cut-off must fall within office hours"))
     if not errs and not _has_working_day(s):
         errs.append(("calendar", "no working day in the horizon"))
+    if not errs:
+        errs.extend(_check_demand(s, cal))
+    if not errs:
+        errs.extend(_check_outages(s))
+    if not errs and cal.public_holidays == "vn":
+        years = {d.year for d in _packaged_holidays()}
+        for name, day in (("start", s.horizon.start), ("end", s.horizon.end)):
+            if day.year not in years:
+                errs.append(
+                    (
+                        f"horizon.{name}",
+                        f"the packaged public holidays cover {min(years)}-{max(years)} only; "
+                        "for other years set calendar.public_holidays: none and list them "
+                        "in calendar.extra_holidays",
+                    )
+                )
+                break
     return errs
+
+
+def _packaged_holidays() -> list[dt.date]:
+    from sim.units import load_holidays
+
+    return list(load_holidays()["date"])
+
+
+def _check_demand(s: Scenario, cal: Calendar) -> list[tuple[str, str]]:
+    """Arrival profiles must leave some weight, and the expected volume must fit in memory."""
+    d = s.demand
+    errs: list[tuple[str, str]] = []
+    open_hours = set(range(24)) if cal.always_open else set()
+    for a, b in cal.session_minutes():
+        open_hours |= set(range(a // 60, (b - 1) // 60 + 1))
+    if all(d.in_person_hour_factors.get(h, 1.0) == 0 for h in open_hours):
+        errs.append(
+            ("demand.in_person_hour_factors", "every office hour has factor 0: no arrivals")
+        )
+    if all(d.online_hour_factors.get(h, 1.0) == 0 for h in range(24)):
+        errs.append(("demand.online_hour_factors", "every hour has factor 0: no arrivals"))
+    if errs:
+        return errs
+    volume = expected_dossiers(s)
+    if volume == 0:
+        errs.append(("demand", "no dossier can arrive: every arrival rate is 0"))
+    elif volume > MAX_DOSSIERS_PER_REP:
+        errs.append(
+            (
+                "demand",
+                f"about {volume:.3g} dossiers per replication expected; "
+                f"at most {MAX_DOSSIERS_PER_REP:,} fit in memory",
+            )
+        )
+    return errs
+
+
+def expected_dossiers(s: Scenario) -> float:
+    """Upper bound of the expected number of dossiers one replication generates.
+
+    Home demand per working day of every simulated unit, times each day's weekday factor
+    (a closed day counts at ``non_working_day_online_factor``, as if all demand were online),
+    times the surges of that day (as if every surge applied to every unit).
+    """
+    from sim.calendar import working_days_between  # local: calendar imports scenario types
+
+    d = s.demand
+    table = load_units().frame.set_index("code")
+    per_day = sum(
+        d.dossiers_per_working_day.get(
+            c, float(table.loc[c, "population"]) / 1000.0 * d.per_1000_residents_per_working_day
+        )
+        for c in s.unit_codes()
+    )
+    working = set(working_days_between(s.calendar, s.horizon.start, s.horizon.end))
+    log_f = []  # log of each day's demand factor
+    for k in range(s.horizon.days):
+        day = s.horizon.start + dt.timedelta(days=k)
+        f = (
+            d.weekday_factors.get(WEEKDAYS[day.weekday()], 1.0)  # type: ignore[call-overload]
+            if day in working
+            else d.non_working_day_online_factor
+        )
+        log_f.append(math.log(f) if f > 0 else -math.inf)
+    for sg in d.surges:
+        first = max(0, (sg.start - s.horizon.start).days)
+        last = min(len(log_f) - 1, (sg.end - s.horizon.start).days)
+        for k in range(first, last + 1):
+            log_f[k] += math.log(sg.factor) if sg.factor > 0 else -math.inf
+    return per_day * sum(math.exp(min(x, 700.0)) for x in log_f)
+
+
+def _check_outages(s: Scenario) -> list[tuple[str, str]]:
+    """Random failures must stay countable: at most MAX_OUTAGES expected in a replication."""
+    hours = s.horizon.days * 24.0
+    out = s.network.outages
+    n_units = len(s.unit_codes())
+
+    def shortest(proc: OutageProcess, extra: Iterable[float] = ()) -> float:
+        values = [m for m in (proc.mtbf_hours, *(p.mtbf_hours for p in proc.periods)) if m]
+        values += list(extra)
+        return min(values) if values else math.inf
+
+    expected = hours / shortest(out.system) + n_units * hours / shortest(
+        out.links, out.link_mtbf_hours_by_unit.values()
+    )
+    if expected > MAX_OUTAGES:
+        return [
+            (
+                "network.outages",
+                f"about {expected:.3g} failures per replication expected (mtbf_hours too "
+                f"small); at most {MAX_OUTAGES:,} are allowed",
+            )
+        ]
+    return []
 
 
 def _staff_path(s: Scenario, code: str, unit_type: str, role: str) -> str:
@@ -582,21 +775,35 @@ def deep_merge(base: Mapping[str, Any], child: Mapping[str, Any]) -> dict[str, A
     return out
 
 
-class _ScenarioLoader(yaml.SafeLoader):
-    """YAML loader for scenarios: dates and times stay text (pydantic parses and reports
-    them with their field path), no YAML 1.1 base-60 numbers ("14:00" is a time, not 840),
-    and duplicate keys are an error instead of silently keeping the last one."""
+class _StrictMappings:
+    """Mapping construction that rejects duplicate keys and keys that are lists or mappings."""
 
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        loader: Any = self
         seen: set[Any] = set()
         for key_node, _ in node.value:
-            key = self.construct_object(key_node, deep=deep)
+            key = loader.construct_object(key_node, deep=deep)
+            try:
+                hash(key)
+            except TypeError:
+                raise yaml.constructor.ConstructorError(
+                    None,
+                    None,
+                    "a key must be a plain value, not a list or mapping",
+                    key_node.start_mark,
+                ) from None
             if key in seen:
                 raise yaml.constructor.ConstructorError(
                     None, None, f"duplicate key {key!r}", key_node.start_mark
                 )
             seen.add(key)
-        return super().construct_mapping(node, deep=deep)
+        return super().construct_mapping(node, deep=deep)  # type: ignore[misc]
+
+
+class _ScenarioLoader(_StrictMappings, yaml.SafeLoader):
+    """YAML loader for scenarios: dates and times stay text (pydantic parses and reports
+    them with their field path), no YAML 1.1 base-60 numbers ("14:00" is a time, not 840),
+    and duplicate keys are an error instead of silently keeping the last one."""
 
 
 _ScenarioLoader.yaml_implicit_resolvers = {
@@ -622,10 +829,56 @@ _ScenarioLoader.add_implicit_resolver(
     list("-+0123456789."),
 )
 
+_FastScenarioLoader: Any = None
+if getattr(yaml, "CSafeLoader", None) is not None:
+    # the same loader on libyaml's parser (about 8x faster); error messages and positions
+    # always come from the pure-Python loader, which re-reads a file that fails
+    class _FastScenarioLoader(_StrictMappings, yaml.CSafeLoader):  # type: ignore[no-redef]
+        yaml_implicit_resolvers = _ScenarioLoader.yaml_implicit_resolvers
+
 
 def parse_yaml(text: str) -> Any:
-    """Parse scenario YAML (see :class:`_ScenarioLoader`)."""
-    return yaml.load(text, Loader=_ScenarioLoader)
+    """Parse scenario YAML (see :class:`_ScenarioLoader`).
+
+    Raises ``yaml.YAMLError`` for bad syntax and ``ValueError`` for structures no scenario
+    has: nesting deeper than MAX_YAML_DEPTH, an alias that contains itself, or aliases that
+    expand to more than MAX_YAML_NODES values (a "billion laughs" file).
+    """
+    try:
+        try:
+            data = yaml.load(text, Loader=_FastScenarioLoader or _ScenarioLoader)
+        except (yaml.YAMLError, ValueError, RecursionError):
+            data = yaml.load(text, Loader=_ScenarioLoader)
+    except RecursionError:
+        raise ValueError(f"nested more than {MAX_YAML_DEPTH} levels deep") from None
+    _check_structure(data)
+    return data
+
+
+def _check_structure(data: Any) -> None:
+    sizes: dict[int, int] = {}
+    active: set[int] = set()
+
+    def size(node: Any, depth: int) -> int:
+        if not isinstance(node, dict | list):
+            return 1
+        key = id(node)
+        if key in sizes:
+            return sizes[key]
+        if key in active:
+            raise ValueError("a YAML alias (*name) refers to a value that contains it")
+        if depth > MAX_YAML_DEPTH:
+            raise ValueError(f"nested more than {MAX_YAML_DEPTH} levels deep")
+        active.add(key)
+        items = list(node.values()) if isinstance(node, dict) else node
+        n = 1 + sum(size(x, depth + 1) for x in items)
+        active.discard(key)
+        if n > MAX_YAML_NODES:
+            raise ValueError(f"more than {MAX_YAML_NODES:,} values once YAML aliases are expanded")
+        sizes[key] = n
+        return n
+
+    size(data, 0)
 
 
 def read_yaml_mapping(path: Path, source: str | None = None) -> dict[str, Any]:
@@ -643,11 +896,22 @@ def read_yaml_mapping(path: Path, source: str | None = None) -> dict[str, Any]:
         raise ScenarioError(src, "", f"cannot read: {exc.strerror}") from None
     try:
         data = parse_yaml(text)
+    except yaml.reader.ReaderError as exc:  # a control character (NUL, BEL, ...) in the text
+        pos, ch = exc.position, exc.character
+        line, column = text.count("\n", 0, pos) + 1, pos - text.rfind("\n", 0, pos)
+        code = ch if isinstance(ch, int) else ord(ch)
+        raise ScenarioError(
+            src,
+            f"line {line}, column {column}",
+            f"YAML syntax error: character U+{code:04X} is not allowed in YAML",
+        ) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "YAML"
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
         raise ScenarioError(src, where, f"YAML syntax error: {problem}") from None
+    except ValueError as exc:
+        raise ScenarioError(src, "", f"unusable YAML: {exc}") from None
     if data is None:
         raise ScenarioError(src, "", "file is empty")
     if not isinstance(data, dict):
@@ -669,11 +933,13 @@ def load_raw(path: str | Path, _stack: tuple[Path, ...] = ()) -> dict[str, Any]:
     parent = data.pop("extends", None)
     if parent is None:
         return data
-    if not isinstance(parent, str):
+    if not isinstance(parent, str) or not parent.strip():
         raise ScenarioError(str(p), "extends", "must be a file name")
     parent_path = (p.parent / parent) if not Path(parent).is_absolute() else Path(parent)
     if not parent_path.exists():
         raise ScenarioError(str(p), "extends", f"parent file {parent!r} not found")
+    if parent_path.is_dir():
+        raise ScenarioError(str(p), "extends", f"parent {parent!r} is a directory, not a file")
     base = load_raw(parent_path, (*_stack, resolved))
     return deep_merge(base, data)
 
@@ -688,8 +954,9 @@ def parse_override(text: str, source: str = "--set") -> tuple[str, Any]:
         raise ScenarioError(source, path or text, "empty field name in override")
     try:
         parsed = parse_yaml(value) if value.strip() else ""
-    except yaml.YAMLError:
-        raise ScenarioError(source, path, f"cannot parse value {value!r}") from None
+    except (yaml.YAMLError, ValueError) as exc:
+        why = f": {exc}" if isinstance(exc, ValueError) else ""
+        raise ScenarioError(source, path, f"cannot parse value {value!r}{why}") from None
     return path, parsed
 
 
@@ -727,6 +994,7 @@ _DIST_FIELDS = {
     "repair_hours",
 }
 _DIST_TAGS = {"exponential", "lognormal", "gamma", "deterministic", "uniform", "triangular"}
+_DIST_LIST = "exponential, lognormal, gamma, deterministic, uniform, triangular"
 
 
 def _loc(loc: Sequence[int | str]) -> str:
@@ -741,8 +1009,12 @@ def _loc(loc: Sequence[int | str]) -> str:
     return ".".join(out)
 
 
+_REPR = reprlib.Repr()
+_REPR.maxlevel, _REPR.maxstring, _REPR.maxother, _REPR.maxlist, _REPR.maxdict = 2, 40, 40, 4, 4
+
+
 def _input_repr(value: Any) -> str:
-    text = value.isoformat() if isinstance(value, dt.date) else repr(value)
+    text = value.isoformat() if isinstance(value, dt.date) else _REPR.repr(value)
     return text if len(text) <= 40 else text[:37] + "..."
 
 
@@ -757,6 +1029,15 @@ def scenario_from_dict(raw: Mapping[str, Any], source: str = "<dict>") -> Scenar
             msg = f"{msg} (got {_input_repr(err['input'])})"
         if err["type"] == "extra_forbidden":
             msg = "unknown field"
+        if err["type"] == "union_tag_invalid":
+            msg = f"unknown distribution {err['input'].get('dist')!r}; use one of {_DIST_LIST}"
+        elif err["type"] == "union_tag_not_found":
+            msg = f"a distribution needs 'dist:' ({_DIST_LIST})"
+        elif err["type"] == "model_attributes_type" and str(err["loc"][-1]) in _DIST_FIELDS:
+            msg = (
+                "must be a distribution such as {dist: lognormal, mean: 8, cv: 0.5} "
+                f"(got {_input_repr(err.get('input'))})"
+            )
         more = len(exc.errors()) - 1
         if more:
             msg += f" (and {more} more problem{'s' if more > 1 else ''})"
@@ -796,6 +1077,7 @@ __all__ = [
     "WEEKDAYS",
     "Scenario",
     "ScenarioError",
+    "expected_dossiers",
     "load_scenario",
     "scenario_from_dict",
     "staff_count",
