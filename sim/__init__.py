@@ -8,22 +8,50 @@ The public API::
     res.on_time_rate, res.on_time_ci95      # headline KPI with its 95% t-interval
     res.unit_table()                        # one row per unit
     res.dossiers                            # one row per dossier and replication
+    cmp = sim.compare([scn, scn.with_changes({"staffing.multiplier.reception": 0.8})], reps=5)
+    cmp.differences()                       # paired (and unpaired) 95% intervals
+    sw = sim.run_sweep("scenarios/sweeps/smoke.yaml", "results/smoke", workers=2)
+    sw.points                               # one row per point, on-time rate with its interval
+    sim.plots.plot_dir("results/smoke")     # matplotlib is imported on first use
 
 Nothing is computed at import time.
 """
 
-from sim.experiment import Results, run, write_results
+from typing import Any
+
+from sim.compare import Comparison, compare, write_comparison
+from sim.experiment import Results, run, run_to_precision, write_results
 from sim.scenario import Scenario, ScenarioError, load_scenario, scenario_from_dict
+from sim.sweep import Sweep, SweepResults, load_sweep, read_sweep, run_sweep
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "Comparison",
     "Results",
     "Scenario",
     "ScenarioError",
+    "Sweep",
+    "SweepResults",
     "__version__",
+    "compare",
     "load_scenario",
+    "load_sweep",
+    "plots",
+    "read_sweep",
     "run",
+    "run_sweep",
+    "run_to_precision",
     "scenario_from_dict",
+    "write_comparison",
     "write_results",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    """``sim.plots`` on first use (matplotlib is not imported with the package)."""
+    if name == "plots":
+        import importlib
+
+        return importlib.import_module("sim.plots")
+    raise AttributeError(f"module 'sim' has no attribute {name!r}")

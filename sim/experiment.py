@@ -6,6 +6,7 @@ same replications of two scenarios therefore compares them under common random n
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -167,8 +168,11 @@ class Results:
 
 def _collect(tables: list[RepTables], attr: str) -> pd.DataFrame:
     frames = [getattr(t, attr) for t in tables]
-    frames = [f for f in frames if f is not None and len(f)]
-    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+    full = [f for f in frames if f is not None and len(f)]
+    if full:
+        return pd.concat(full, ignore_index=True)
+    # keep the columns when every replication's table is empty (e.g. nothing resolved yet)
+    return next((f for f in frames if f is not None), pd.DataFrame()).reset_index(drop=True)
 
 
 def run(
@@ -294,3 +298,138 @@ def replications_of(results: Sequence[Results]) -> pd.DataFrame:
     return pd.concat(
         [r.replications.assign(scenario=r.scenario.name) for r in results], ignore_index=True
     )
+
+
+# ---------------------------------------------------------------------- target precision
+
+
+def combine_results(parts: Sequence[Results]) -> Results:
+    """Stack results of consecutive replication batches of one scenario (same seed)."""
+    first = parts[0]
+
+    def cat(attr: str) -> pd.DataFrame:
+        frames = [getattr(p, attr) for p in parts]
+        full = [f for f in frames if f is not None and len(f)]
+        if full:
+            return pd.concat(full, ignore_index=True)
+        return next((f for f in frames if f is not None), pd.DataFrame())
+
+    kept = [p.dossiers for p in parts if p.dossiers is not None]
+    return Results(
+        scenario=first.scenario,
+        seed=first.seed,
+        replications=cat("replications"),
+        units=cat("units"),
+        procedures=cat("procedures"),
+        channels=cat("channels"),
+        months=cat("months"),
+        causes=cat("causes"),
+        pools=cat("pools"),
+        backlog=cat("backlog"),
+        dossiers=pd.concat(kept, ignore_index=True) if kept else None,
+        wall_seconds=sum(p.wall_seconds for p in parts),
+        meta=dict(first.meta),
+    )
+
+
+def halfwidth(values: np.ndarray | pd.Series | Sequence[float]) -> float:
+    """Half-width of the 95% t-interval of independent observations (NaN if fewer than 2)."""
+    _, lo, hi = t_interval(np.asarray(values, dtype=float))
+    return (hi - lo) / 2
+
+
+def reps_to_add(
+    values: np.ndarray | pd.Series | Sequence[float], target: float, max_reps: int
+) -> int:
+    """Replications to add so the 95% half-width of ``values`` may reach ``target``.
+
+    Zero when the half-width is already at most ``target`` or ``max_reps`` is reached. The
+    estimate uses the current standard deviation and t-quantile (conservative) and at most
+    doubles the replications per batch, so the rule depends only on the values, never on the
+    number of workers.
+    """
+    x = np.asarray(values, dtype=float)
+    n = len(x)
+    if n >= max_reps:
+        return 0
+    hw = halfwidth(x)
+    if n >= 2 and not np.isnan(hw) and hw <= target:
+        return 0
+    if np.isnan(hw):  # fewer than two usable replications
+        return min(max(2 - n, 1), max_reps - n)
+    needed = math.ceil(n * (hw / target) ** 2)
+    return int(min(max(needed - n, 1), n, max_reps - n))
+
+
+def run_to_precision(
+    scenario: Scenario,
+    target_halfwidth: float = 0.002,
+    *,
+    max_reps: int = 100,
+    min_reps: int = 3,
+    seed: int | None = None,
+    workers: int | None = 1,
+    scheduler: str | None = None,
+    executor: Executor | None = None,
+    keep_dossiers: bool = True,
+    dossier_sink: Callable[[pd.DataFrame], None] | None = None,
+    progress: bool = False,
+) -> Results:
+    """Add replications in batches until the on-time rate's 95% half-width is at most the target.
+
+    Parameters
+    ----------
+    target_halfwidth
+        Wanted half-width of the t-interval of the on-time rate (0.002 = ±0.2 points).
+    max_reps, min_reps
+        Cap on the replications, and the size of the first batch.
+
+    Returns
+    -------
+    Results
+        Replications ``0 .. n-1`` (identical to ``run(scenario, n, seed)``);
+        ``meta["precision"]`` says how many were used and whether the target was met.
+    """
+    if target_halfwidth <= 0:
+        raise ValueError("target_halfwidth must be positive")
+    if max_reps < 2:
+        raise ValueError("max_reps must be at least 2")
+    seed = scenario.run.seed if seed is None else seed
+    own = executor is None
+    ex = executor or (
+        SerialExecutor() if (workers == 1 and not scheduler) else make_executor(workers, scheduler)
+    )
+    parts: list[Results] = []
+    n, size = 0, max(2, min(min_reps, max_reps))
+    try:
+        while size > 0:
+            parts.append(
+                run(
+                    scenario,
+                    size,
+                    seed,
+                    first_rep=n,
+                    executor=ex,
+                    keep_dossiers=keep_dossiers,
+                    dossier_sink=dossier_sink,
+                    progress=progress,
+                )
+            )
+            n += size
+            rates = pd.concat([p.replications["on_time_rate"] for p in parts])
+            size = reps_to_add(rates, target_halfwidth, max_reps)
+    finally:
+        if own:
+            ex.close()
+    res = combine_results(parts)
+    hw = halfwidth(res.replications["on_time_rate"])
+    res.meta["precision"] = {
+        "target_halfwidth": target_halfwidth,
+        "halfwidth": hw,
+        "reached": bool(hw <= target_halfwidth),
+        "reps": res.reps,
+        "max_reps": max_reps,
+        "batches": len(parts),
+    }
+    res.meta["workers"] = ex.workers
+    return res

@@ -1,0 +1,395 @@
+"""Paired comparisons of scenarios under common random numbers.
+
+Replication ``r`` of every scenario uses the random streams ``(seed, r, name...)``, so the
+same applicants arrive with the same work in every scenario and only the change under study
+differs. The effect of scenario B against the reference A is estimated from the per-replication
+differences ``B_r - A_r`` with a Student-t interval (paired). The unpaired (Welch) interval,
+which ignores the pairing, is reported next to it: for a small change the paired interval is
+much narrower, because the noise shared by both scenarios cancels.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy.special import stdtrit
+
+from sim.executors import Executor, SerialExecutor, make_executor
+from sim.experiment import Results, combine_results, reps_to_add, run
+from sim.results import t_interval
+from sim.scenario import Scenario
+from sim.units import load_units
+
+#: KPIs of a replication compared by default (columns of ``Results.replications``).
+MAIN_KPIS: tuple[str, ...] = (
+    "on_time_rate",
+    "late",
+    "open_overdue",
+    "lead_time_working_hours_mean",
+    "lead_time_working_hours_p90",
+    "desk_wait_minutes_mean",
+    "inbox_wait_working_hours_mean",
+    "queue_wait_minutes_mean",
+    "network_delay_minutes_mean",
+    "utilisation_reception",
+)
+
+#: KPIs of a unit and replication compared per unit (columns of ``Results.units``).
+UNIT_KPIS: tuple[str, ...] = (
+    "on_time_rate",
+    "desk_wait_minutes_mean",
+    "lead_time_working_hours_mean",
+)
+
+
+def paired_interval(
+    reference: np.ndarray | pd.Series, other: np.ndarray | pd.Series, level: float = 0.95
+) -> tuple[float, float, float]:
+    """Mean of ``other - reference`` over paired replications with its t-interval.
+
+    Pairs where either value is NaN are dropped.
+    """
+    a = np.asarray(reference, dtype=float)
+    b = np.asarray(other, dtype=float)
+    return t_interval(b - a, level)
+
+
+def welch_interval(
+    reference: np.ndarray | pd.Series, other: np.ndarray | pd.Series, level: float = 0.95
+) -> tuple[float, float, float]:
+    """Difference of means ``other - reference`` with the unpaired (Welch) t-interval."""
+    a = np.asarray(reference, dtype=float)
+    b = np.asarray(other, dtype=float)
+    a, b = a[~np.isnan(a)], b[~np.isnan(b)]
+    if len(a) == 0 or len(b) == 0:
+        return float("nan"), float("nan"), float("nan")
+    d = float(b.mean() - a.mean())
+    if len(a) < 2 or len(b) < 2:
+        return d, float("nan"), float("nan")
+    va, vb = a.var(ddof=1) / len(a), b.var(ddof=1) / len(b)
+    se = math.sqrt(va + vb)
+    if se == 0.0:
+        return d, d, d
+    dof = (va + vb) ** 2 / (va**2 / (len(a) - 1) + vb**2 / (len(b) - 1))
+    half = float(stdtrit(dof, 0.5 + level / 2)) * se
+    return d, d - half, d + half
+
+
+def _difference_row(a: pd.Series, b: pd.Series) -> dict[str, float]:
+    """Paired and unpaired intervals of ``b - a`` (aligned on their index: replications)."""
+    pair = pd.concat([a.rename("a"), b.rename("b")], axis=1, join="inner").dropna()
+    d, lo, hi = paired_interval(pair["a"], pair["b"])
+    _, ulo, uhi = welch_interval(a, b)
+    return {
+        "mean_reference": float(np.nanmean(a)) if a.notna().any() else float("nan"),
+        "mean_scenario": float(np.nanmean(b)) if b.notna().any() else float("nan"),
+        "difference": d,
+        "paired_ci95_low": lo,
+        "paired_ci95_high": hi,
+        "paired_halfwidth": (hi - lo) / 2,
+        "unpaired_ci95_low": ulo,
+        "unpaired_ci95_high": uhi,
+        "unpaired_halfwidth": (uhi - ulo) / 2,
+        "pairs": len(pair),
+    }
+
+
+@dataclass
+class Comparison:
+    """Replications of several scenarios with the same seed; the first is the reference."""
+
+    results: list[Results]
+    labels: list[str]
+    seed: int
+    wall_seconds: float = 0.0
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def reference(self) -> Results:
+        return self.results[0]
+
+    @property
+    def reps(self) -> int:
+        return self.reference.reps
+
+    def scenario_table(self) -> pd.DataFrame:
+        """One row per scenario: on-time rate with its 95% interval and the main counts."""
+        rows = []
+        for label, res in zip(self.labels, self.results, strict=True):
+            r = res.replications
+            m, lo, hi = t_interval(r["on_time_rate"])
+            rows.append(
+                {
+                    "scenario": label,
+                    "reps": res.reps,
+                    "on_time_rate": m,
+                    "ci95_low": lo,
+                    "ci95_high": hi,
+                    "arrived": float(r["arrived"].mean()),
+                    "resolved": float(r["resolved"].mean()),
+                    "late": float(r["late"].mean()),
+                    "open": float(r["open"].mean()),
+                }
+            )
+        return pd.DataFrame(rows)
+
+    def differences(self, metrics: Sequence[str] | None = None) -> pd.DataFrame:
+        """Scenario minus reference for each KPI: paired and unpaired 95% intervals.
+
+        One row per (scenario, metric); ``halfwidth_ratio`` = paired / unpaired half-width.
+        """
+        ref = self.reference.replications.set_index("rep")
+        wanted = list(metrics or MAIN_KPIS)
+        rows = []
+        for label, res in zip(self.labels[1:], self.results[1:], strict=True):
+            other = res.replications.set_index("rep")
+            for m in wanted:
+                if m not in ref.columns or m not in other.columns:
+                    continue
+                rows.append(
+                    {
+                        "scenario": label,
+                        "reference": self.labels[0],
+                        "metric": m,
+                        **_difference_row(ref[m].astype(float), other[m].astype(float)),
+                    }
+                )
+        out = pd.DataFrame(rows)
+        if len(out):
+            out["halfwidth_ratio"] = out["paired_halfwidth"] / out["unpaired_halfwidth"]
+        return out
+
+    def unit_differences(self, metrics: Sequence[str] = ("on_time_rate",)) -> pd.DataFrame:
+        """Per-unit differences scenario minus reference, paired over replications."""
+        table = load_units().frame.set_index("code")
+        ref = self.reference.units.set_index(["code", "rep"])
+        rows = []
+        for label, res in zip(self.labels[1:], self.results[1:], strict=True):
+            other = res.units.set_index(["code", "rep"])
+            codes = [c for c in ref.index.unique("code") if c in other.index.unique("code")]
+            for code in codes:
+                a_all, b_all = ref.loc[code], other.loc[code]
+                for m in metrics:
+                    if m not in a_all.columns or m not in b_all.columns:
+                        continue
+                    rows.append(
+                        {
+                            "scenario": label,
+                            "reference": self.labels[0],
+                            "code": code,
+                            "name": table.loc[code, "name"],
+                            "type": table.loc[code, "type"],
+                            "metric": m,
+                            **_difference_row(a_all[m].astype(float), b_all[m].astype(float)),
+                        }
+                    )
+        return pd.DataFrame(rows)
+
+    def paired_replications(self, metric: str = "on_time_rate") -> pd.DataFrame:
+        """One row per replication: each scenario's value and its difference to the reference."""
+        out = self.reference.replications[["rep", metric]].rename(columns={metric: self.labels[0]})
+        for label, res in zip(self.labels[1:], self.results[1:], strict=True):
+            b = res.replications[["rep", metric]].rename(columns={metric: label})
+            out = out.merge(b, on="rep", how="inner")
+            out[f"{label} - {self.labels[0]}"] = out[label] - out[self.labels[0]]
+        return out
+
+    def to_json(self) -> dict[str, Any]:
+        """A JSON-compatible summary (the command line's ``--json`` object)."""
+        diffs = self.differences()
+        return {
+            "reference": self.labels[0],
+            "scenarios": self.labels,
+            "reps": self.reps,
+            "seed": self.seed,
+            "wall_seconds": self.wall_seconds,
+            "per_scenario": _records(self.scenario_table()),
+            "differences": _records(diffs),
+            **({"precision": self.meta["precision"]} if "precision" in self.meta else {}),
+        }
+
+
+def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    return [
+        {k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in row.items()}
+        for row in frame.to_dict(orient="records")
+    ]
+
+
+def unique_labels(names: Sequence[str]) -> list[str]:
+    """Scenario names made unique by a ``#2``, ``#3`` suffix where they repeat."""
+    seen: dict[str, int] = {}
+    out = []
+    for n in names:
+        seen[n] = seen.get(n, 0) + 1
+        out.append(n if seen[n] == 1 else f"{n}#{seen[n]}")
+    return out
+
+
+def compare(
+    scenarios: Sequence[Scenario],
+    reps: int | None = None,
+    seed: int | None = None,
+    *,
+    target_halfwidth: float | None = None,
+    max_reps: int = 100,
+    min_reps: int = 3,
+    labels: Sequence[str] | None = None,
+    workers: int | None = 1,
+    scheduler: str | None = None,
+    executor: Executor | None = None,
+    progress: bool = False,
+) -> Comparison:
+    """Run the same replications (same seed, same indices) of each scenario and pair them.
+
+    Parameters
+    ----------
+    scenarios
+        The reference first, then the scenarios compared with it.
+    reps, seed
+        Default to the reference scenario's ``run`` section; every scenario uses the same.
+    target_halfwidth
+        If given (instead of ``reps``), add replications in batches until the paired 95%
+        half-width of the on-time-rate difference is at most this for every scenario, or
+        ``max_reps`` is reached.
+    labels
+        Names in tables and plots (default: the scenario names, made unique).
+
+    Returns
+    -------
+    Comparison
+        ``.differences()``, ``.unit_differences()``, ``.scenario_table()`` are pandas frames.
+    """
+    if len(scenarios) < 2:
+        raise ValueError("compare needs at least two scenarios")
+    ref = scenarios[0]
+    seed = ref.run.seed if seed is None else seed
+    names = list(labels) if labels is not None else unique_labels([s.name for s in scenarios])
+    if len(names) != len(scenarios):
+        raise ValueError("one label per scenario is needed")
+    own = executor is None
+    ex = executor or (
+        SerialExecutor() if (workers == 1 and not scheduler) else make_executor(workers, scheduler)
+    )
+    t0 = time.perf_counter()
+    parts: list[list[Results]] = [[] for _ in scenarios]
+    n = 0
+    size = (ref.run.reps if reps is None else reps) if target_halfwidth is None else min_reps
+    size = max(1, size)
+    if target_halfwidth is not None:
+        size = max(2, min(size, max_reps))
+    try:
+        while size > 0:
+            for k, scn in enumerate(scenarios):
+                parts[k].append(
+                    run(
+                        scn,
+                        size,
+                        seed,
+                        first_rep=n,
+                        executor=ex,
+                        keep_dossiers=False,
+                        progress=progress,
+                    )
+                )
+            n += size
+            if target_halfwidth is None:
+                break
+            ref_rates = pd.concat([p.replications for p in parts[0]]).set_index("rep")
+            size = 0
+            for k in range(1, len(scenarios)):
+                other = pd.concat([p.replications for p in parts[k]]).set_index("rep")
+                d = (other["on_time_rate"] - ref_rates["on_time_rate"]).to_numpy()
+                size = max(size, reps_to_add(d, target_halfwidth, max_reps))
+    finally:
+        if own:
+            ex.close()
+    results = [combine_results(p) for p in parts]
+    cmp = Comparison(
+        results=results,
+        labels=names,
+        seed=seed,
+        wall_seconds=time.perf_counter() - t0,
+        meta={"workers": ex.workers},
+    )
+    if target_halfwidth is not None:
+        d = cmp.differences(["on_time_rate"])
+        worst = float(d["paired_halfwidth"].max()) if len(d) else float("nan")
+        cmp.meta["precision"] = {
+            "target_halfwidth": target_halfwidth,
+            "halfwidth": worst,
+            "reached": bool(worst <= target_halfwidth),
+            "reps": n,
+            "max_reps": max_reps,
+        }
+    return cmp
+
+
+def write_comparison(
+    cmp: Comparison, out_dir: str | Path, extra_manifest: dict[str, Any] | None = None
+) -> Path:
+    """Write the comparison tables and ``manifest.json`` (kind ``comparison``, written last).
+
+    Files: ``scenarios.csv``, ``differences.csv``, ``unit_differences.csv``,
+    ``paired_on_time.csv``, ``replications.csv``, ``units.csv`` (per scenario and unit, with
+    intervals), ``units_by_rep.csv`` and ``backlog.csv`` (all with a ``scenario`` column).
+    """
+    from sim.outputs import MANIFEST, manifest, write_csv, write_json
+
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    if (out / MANIFEST).exists():
+        (out / MANIFEST).unlink()  # incomplete until the new manifest is written
+    write_csv(cmp.scenario_table(), out / "scenarios.csv")
+    write_csv(cmp.differences(), out / "differences.csv")
+    write_csv(cmp.unit_differences(UNIT_KPIS), out / "unit_differences.csv")
+    write_csv(cmp.paired_replications(), out / "paired_on_time.csv")
+
+    def stacked(frames: list[pd.DataFrame]) -> pd.DataFrame:
+        return pd.concat(
+            [
+                f.assign(scenario=label)
+                for f, label in zip(frames, cmp.labels, strict=True)
+                if len(f)
+            ],
+            ignore_index=True,
+        )
+
+    write_csv(stacked([r.replications for r in cmp.results]), out / "replications.csv")
+    write_csv(stacked([r.unit_table() for r in cmp.results]), out / "units.csv")
+    write_csv(stacked([r.units for r in cmp.results]), out / "units_by_rep.csv")
+    write_csv(stacked([r.backlog for r in cmp.results]), out / "backlog.csv")
+    m = manifest(
+        "comparison",
+        reference=cmp.labels[0],
+        labels=cmp.labels,
+        scenarios=[r.scenario.to_dict() for r in cmp.results],
+        seed=cmp.seed,
+        reps=cmp.reps,
+        replications=[int(r) for r in cmp.reference.replications["rep"]],
+        wall_seconds=cmp.wall_seconds,
+        comparison=cmp.to_json(),
+        files=[*sorted(p.name for p in out.iterdir() if not p.name.startswith(".")), MANIFEST],
+        **(extra_manifest or {}),
+    )
+    write_json(m, out / MANIFEST)
+    return out
+
+
+__all__ = [
+    "MAIN_KPIS",
+    "UNIT_KPIS",
+    "Comparison",
+    "compare",
+    "paired_interval",
+    "unique_labels",
+    "welch_interval",
+    "write_comparison",
+]

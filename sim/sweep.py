@@ -1,0 +1,741 @@
+"""Batch sweeps: a base scenario, factors with values, replications; resumable Parquet store.
+
+A sweep file (YAML) names a ``base`` scenario (path relative to the sweep file), optional
+fixed ``set`` overrides, and ``factors``: a dotted scenario path, or a name listed under
+``paths``, mapped to a list of values (``design: grid``, the full factorial) or to a range
+``{low, high}`` (``design: lhs``, a Latin hypercube of ``points`` points drawn from the named
+random stream ``(seed, 0, "sweep-lhs", factor)``, so it is reproducible). Every factor value
+is applied to the base and validated when the file is loaded, so a misspelt path is reported
+as bad input before anything runs.
+
+Each point has a stable id, a hash of the canonical JSON of its factor values (independent of
+the order of factors, of execution, and of the number of workers), and a readable name such
+as ``reception=0.8, link_mbps=50``. Work is distributed as (point, replication) tasks through
+:mod:`sim.executors`; replication ``r`` of every point uses the streams ``(seed, r, ...)``
+(common random numbers across points). Each finished point is written atomically to
+``points/<id>.parquet``; a failing point is written to ``errors/<id>.json`` and the others go
+on. ``resume=True`` skips the points already stored, so a killed sweep finishes with no lost
+and no duplicated points. ``manifest.json`` is written last.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import itertools
+import json
+import math
+import time
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import numpy as np
+import pandas as pd
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from tqdm import tqdm
+
+from sim.executors import Executor, SerialExecutor, make_executor
+from sim.experiment import RepTask, run_replication
+from sim.results import summarise, t_interval
+from sim.rng import stream
+from sim.scenario import (
+    Scenario,
+    ScenarioError,
+    load_raw,
+    read_yaml_mapping,
+    scenario_from_dict,
+    set_path,
+)
+
+POINTS_DIR = "points"
+ERRORS_DIR = "errors"
+SPEC_FILE = "sweep.json"
+
+#: KPIs summarised per point with 95% intervals in ``points.csv``.
+POINT_KPIS: tuple[str, ...] = (
+    "on_time_rate",
+    "late",
+    "open_overdue",
+    "lead_time_working_hours_mean",
+    "desk_wait_minutes_mean",
+    "queue_wait_minutes_mean",
+    "network_delay_minutes_mean",
+    "utilisation_reception",
+)
+
+
+class SweepStoreError(ScenarioError):
+    """An output folder that cannot take this sweep (reported like bad input)."""
+
+
+# ----------------------------------------------------------------------------- the file
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+
+
+class Range(_Model):
+    """A factor range for a Latin hypercube (``integer`` ranges include both ends)."""
+
+    low: float
+    high: float
+    integer: bool = False
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Range:
+        if not self.high > self.low:
+            raise ValueError(f"high ({self.high}) must be greater than low ({self.low})")
+        return self
+
+
+class SweepSpec(_Model):
+    """The validated content of a sweep file."""
+
+    name: str | None = None
+    description: str = ""
+    base: str
+    overrides: dict[str, Any] = Field(default_factory=dict, alias="set")
+    design: Literal["grid", "lhs"] = "grid"
+    factors: dict[str, Any]
+    paths: dict[str, list[str]] = {}
+    points: Annotated[int, Field(ge=1, le=100_000)] | None = None
+    reps: Annotated[int, Field(ge=1, le=100_000)] | None = None
+    seed: Annotated[int, Field(ge=0, lt=2**63)] | None = None
+
+
+@dataclass(frozen=True)
+class SweepPoint:
+    """One combination of factor values."""
+
+    index: int
+    id: str
+    name: str
+    values: dict[str, Any]
+
+
+@dataclass
+class Sweep:
+    """A loaded sweep: the spec, the base scenario (as a mapping) and its points."""
+
+    source: str
+    spec: SweepSpec
+    name: str
+    base_raw: dict[str, Any]
+    base: Scenario
+    factor_paths: dict[str, list[str]]
+    points: list[SweepPoint]
+    reps: int
+    seed: int
+
+    @property
+    def factors(self) -> list[str]:
+        return list(self.spec.factors)
+
+    def raw_for(self, point: SweepPoint) -> dict[str, Any]:
+        """The scenario mapping of a point (base, ``set`` overrides, then factor values)."""
+        raw = copy.deepcopy(self.base_raw)
+        for factor, value in point.values.items():
+            for path in self.factor_paths[factor]:
+                set_path(raw, path, copy.deepcopy(value), f"{self.source}: point {point.name}")
+        return raw
+
+    def scenario(self, point: SweepPoint) -> Scenario:
+        """The validated scenario of a point (raises ScenarioError for a bad combination)."""
+        return scenario_from_dict(self.raw_for(point), f"{self.source} [{point.name}]")
+
+    def fingerprint(self) -> str:
+        """Hash of everything that determines the results (for safe resuming)."""
+        data = {
+            "base": self.base.to_dict(),
+            "factor_paths": self.factor_paths,
+            "points": [p.id for p in self.points],
+            "reps": self.reps,
+            "seed": self.seed,
+        }
+        return hashlib.blake2b(canonical_json(data).encode(), digest_size=16).hexdigest()
+
+    def points_frame(self) -> pd.DataFrame:
+        """One row per point: index, id, name and factor values."""
+        return pd.DataFrame(
+            [{"point": p.index, "point_id": p.id, "name": p.name, **p.values} for p in self.points]
+        )
+
+    def describe(self) -> dict[str, Any]:
+        """JSON-compatible description (written to ``sweep.json`` and the manifest)."""
+        return {
+            "name": self.name,
+            "source": self.source,
+            "design": self.spec.design,
+            "factors": {
+                k: (v.model_dump() if isinstance(v, Range) else v)
+                for k, v in self.spec.factors.items()
+            },
+            "factor_paths": self.factor_paths,
+            "set": self.spec.overrides,
+            "reps": self.reps,
+            "seed": self.seed,
+            "fingerprint": self.fingerprint(),
+            "points": [{"id": p.id, "name": p.name, "values": p.values} for p in self.points],
+        }
+
+
+def canonical_json(data: Any) -> str:
+    """JSON with sorted keys and no spaces: equal data give equal text."""
+    return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+
+
+def point_id(values: Mapping[str, Any]) -> str:
+    """Stable id of a point: a hash of the canonical JSON of its factor values."""
+    return hashlib.blake2b(canonical_json(dict(values)).encode(), digest_size=6).hexdigest()
+
+
+def _fmt_value(v: Any) -> str:
+    if isinstance(v, float):
+        return f"{v:.4g}"
+    if isinstance(v, str):
+        return v
+    return canonical_json(v)
+
+
+def short_names(factors: Sequence[str]) -> dict[str, str]:
+    """Shortest distinct trailing parts of dotted names (``network.link_mbps`` -> link_mbps)."""
+    out: dict[str, str] = {}
+    for f in factors:
+        parts = f.split(".")
+        for k in range(1, len(parts) + 1):
+            cand = ".".join(parts[-k:])
+            clash = [g for g in factors if g != f and ".".join(g.split(".")[-k:]) == cand]
+            if not clash:
+                out[f] = cand
+                break
+        else:
+            out[f] = f
+    return out
+
+
+def point_name(values: Mapping[str, Any], short: Mapping[str, str]) -> str:
+    """Readable name of a point, e.g. ``reception=0.8, link_mbps=50``."""
+    return ", ".join(f"{short[k]}={_fmt_value(v)}" for k, v in values.items())
+
+
+def lhs_values(spec: SweepSpec, seed: int) -> list[dict[str, Any]]:
+    """Latin hypercube: ``points`` points, one in each of ``points`` strata of every factor.
+
+    Every factor draws from its own named stream, so adding a factor never moves the others.
+    """
+    n = spec.points or 0
+    columns: dict[str, list[Any]] = {}
+    for factor, rng_spec in spec.factors.items():
+        assert isinstance(rng_spec, Range)
+        g = stream(seed, 0, "sweep-lhs", factor)
+        u = (g.permutation(n) + g.random(n)) / n
+        if rng_spec.integer:
+            lo, hi = math.ceil(rng_spec.low), math.floor(rng_spec.high)
+            vals: list[Any] = [int(lo + min(math.floor(x * (hi - lo + 1)), hi - lo)) for x in u]
+        else:
+            vals = [float(f"{rng_spec.low + x * (rng_spec.high - rng_spec.low):.6g}") for x in u]
+        columns[factor] = vals
+    return [{f: columns[f][i] for f in spec.factors} for i in range(n)]
+
+
+def _pydantic_error(source: str, exc: ValidationError) -> ScenarioError:
+    err = exc.errors()[0]
+    loc = ".".join("set" if x == "overrides" else str(x) for x in err["loc"])
+    msg = err["msg"].removeprefix("Value error, ")
+    if err["type"] == "extra_forbidden":
+        msg = "unknown field"
+    elif err["type"] not in ("missing", "value_error") and "input" in err:
+        text = repr(err["input"])
+        msg = f"{msg} (got {text if len(text) <= 40 else text[:37] + '...'})"
+    return ScenarioError(source, loc, msg)
+
+
+def load_sweep(path: str | Path) -> Sweep:
+    """Read and validate a sweep file; every problem is a ScenarioError naming the field.
+
+    Each factor value (or both ends of a range) is applied to the base scenario and
+    validated, so a factor path that does not exist is rejected here.
+    """
+    p = Path(path)
+    src = str(p)
+    data = read_yaml_mapping(p)
+    try:
+        spec = SweepSpec.model_validate(data)
+    except ValidationError as exc:
+        raise _pydantic_error(src, exc) from None
+    if not spec.factors:
+        raise ScenarioError(src, "factors", "at least one factor is needed")
+
+    # base scenario and fixed overrides
+    base_path = Path(spec.base) if Path(spec.base).is_absolute() else p.parent / spec.base
+    if not base_path.is_file():
+        raise ScenarioError(src, "base", f"scenario file {spec.base!r} not found")
+    try:
+        base_raw = load_raw(base_path)
+    except ScenarioError as exc:
+        raise ScenarioError(src, "base", f"{exc}") from None
+    for key, value in spec.overrides.items():
+        try:
+            set_path(base_raw, key, copy.deepcopy(value), src)
+        except ScenarioError as exc:
+            raise ScenarioError(src, f"set.{key}", f"{exc.path}: {exc.message}") from None
+    try:
+        base = scenario_from_dict(base_raw, src)
+    except ScenarioError as exc:
+        where = "set" if spec.overrides else "base"
+        raise ScenarioError(src, where, f"{exc.path}: {exc.message}") from None
+
+    # factor paths
+    for name in spec.paths:
+        if name not in spec.factors:
+            raise ScenarioError(src, f"paths.{name}", "not a factor")
+        if not spec.paths[name]:
+            raise ScenarioError(src, f"paths.{name}", "at least one path is needed")
+    factor_paths = {f: list(spec.paths.get(f, [f])) for f in spec.factors}
+    for f, fpaths in factor_paths.items():
+        for fp in fpaths:
+            if not fp or any(not part for part in fp.split(".")):
+                raise ScenarioError(src, f"factors.{f}", f"empty field name in path {fp!r}")
+            if fp in spec.overrides:
+                raise ScenarioError(src, f"factors.{f}", f"{fp} is also fixed under set")
+
+    # the design
+    if spec.design == "grid":
+        if spec.points is not None:
+            raise ScenarioError(src, "points", "only for design: lhs (a grid has every point)")
+        levels: dict[str, list[Any]] = {}
+        for f, vals in spec.factors.items():
+            if not isinstance(vals, list) or not vals:
+                raise ScenarioError(src, f"factors.{f}", "a grid factor needs a list of values")
+            keys = [canonical_json(v) for v in vals]
+            if len(set(keys)) != len(keys):
+                raise ScenarioError(src, f"factors.{f}", "repeated value")
+            levels[f] = vals
+        combos = [dict(zip(levels, c, strict=True)) for c in itertools.product(*levels.values())]
+        checks = levels
+    else:
+        if spec.points is None:
+            raise ScenarioError(src, "points", "design: lhs needs the number of points")
+        ranges: dict[str, Range] = {}
+        for f, r in spec.factors.items():
+            if not isinstance(r, Mapping):
+                raise ScenarioError(src, f"factors.{f}", "an lhs factor needs {low: .., high: ..}")
+            try:
+                ranges[f] = Range.model_validate(r)
+            except ValidationError as exc:
+                inner = _pydantic_error(src, exc)
+                raise ScenarioError(src, f"factors.{f}.{inner.path}", inner.message) from None
+        spec = spec.model_copy(update={"factors": ranges})
+        seed_for_design = spec.seed if spec.seed is not None else base.run.seed
+        combos = lhs_values(spec, seed_for_design)
+        checks = {
+            f: ([math.ceil(r.low), math.floor(r.high)] if r.integer else [r.low, r.high])
+            for f, r in ranges.items()
+        }
+
+    # every value of every factor must apply to the base scenario
+    for f, vals in checks.items():
+        for v in vals:
+            raw = copy.deepcopy(base_raw)
+            try:
+                for fp in factor_paths[f]:
+                    set_path(raw, fp, copy.deepcopy(v), src)
+                scenario_from_dict(raw, src)
+            except ScenarioError as exc:
+                raise ScenarioError(
+                    src, f"factors.{f}", f"value {_fmt_value(v)}: {exc.path}: {exc.message}"
+                ) from None
+
+    short = short_names(list(spec.factors))
+    points = [
+        SweepPoint(index=i, id=point_id(v), name=point_name(v, short), values=v)
+        for i, v in enumerate(combos)
+    ]
+    ids = [pt.id for pt in points]
+    if len(set(ids)) != len(ids):
+        raise ScenarioError(src, "factors", "two points have the same factor values")
+    return Sweep(
+        source=src,
+        spec=spec,
+        name=spec.name or p.stem,
+        base_raw=base_raw,
+        base=base,
+        factor_paths=factor_paths,
+        points=points,
+        reps=spec.reps if spec.reps is not None else base.run.reps,
+        seed=spec.seed if spec.seed is not None else base.run.seed,
+    )
+
+
+# ----------------------------------------------------------------------------- running
+
+
+@dataclass(frozen=True)
+class SweepTask:
+    """One replication of one point (picklable: sent to worker processes or a cluster)."""
+
+    point: int
+    rep: int
+    seed: int
+    scenario: Scenario
+
+
+def run_sweep_task(task: SweepTask) -> pd.DataFrame:
+    """Simulate one replication of one point: its one-row KPI frame."""
+    tables = run_replication(RepTask(task.scenario, task.rep, task.seed, keep_dossiers=False))
+    return tables.kpis
+
+
+@dataclass
+class SweepResults:
+    """Results of a sweep: replications, per-point summaries, errors (pandas frames)."""
+
+    sweep: Sweep
+    replications: pd.DataFrame
+    points: pd.DataFrame
+    summary: pd.DataFrame
+    errors: pd.DataFrame
+    out: Path | None = None
+    wall_seconds: float = 0.0
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def failed(self) -> int:
+        return len(self.errors)
+
+
+def _point_frame(sweep: Sweep, point: SweepPoint, rows: list[pd.DataFrame]) -> pd.DataFrame:
+    kpis = pd.concat(rows, ignore_index=True).sort_values("rep").reset_index(drop=True)
+    head = pd.DataFrame(
+        {
+            "point": np.full(len(kpis), point.index, dtype=np.int64),
+            "point_id": point.id,
+            "name": point.name,
+            **{f: [point.values[f]] * len(kpis) for f in sweep.factors},
+        }
+    )
+    return pd.concat([head, kpis], axis=1)
+
+
+def _error_record(point: SweepPoint, exc: BaseException, rep: int | None) -> dict[str, Any]:
+    cause = exc.__cause__
+    return {
+        "point": point.index,
+        "point_id": point.id,
+        "name": point.name,
+        "values": point.values,
+        "rep": rep,
+        "error": f"{type(exc).__name__}: {exc}",
+        "detail": str(cause) if cause is not None else "",
+    }
+
+
+class _Store:
+    """The output folder: one Parquet file per finished point, one JSON file per failure."""
+
+    def __init__(self, out: Path) -> None:
+        self.out = out
+        self.points_dir = out / POINTS_DIR
+        self.errors_dir = out / ERRORS_DIR
+
+    def prepare(self, sweep: Sweep, resume: bool) -> None:
+        from sim.outputs import MANIFEST, write_json
+
+        spec_path = self.out / SPEC_FILE
+        if spec_path.exists():
+            if not resume:
+                raise SweepStoreError(
+                    str(self.out), "", "already holds a sweep: pass --resume or another --out"
+                )
+            try:
+                stored = json.loads(spec_path.read_text(encoding="utf-8"))
+            except (OSError, ValueError):
+                stored = {}
+            if stored.get("fingerprint") != sweep.fingerprint():
+                raise SweepStoreError(
+                    str(self.out),
+                    "",
+                    "holds a different sweep (base, factors, reps or seed changed): "
+                    "use another --out",
+                )
+        elif self.points_dir.exists() and any(self.points_dir.iterdir()):
+            raise SweepStoreError(str(self.out), POINTS_DIR, "holds points of an unknown sweep")
+        self.points_dir.mkdir(parents=True, exist_ok=True)
+        self.errors_dir.mkdir(parents=True, exist_ok=True)
+        for d in (self.points_dir, self.errors_dir):  # leftovers of a killed run
+            for tmp in d.glob(".*.tmp"):
+                tmp.unlink(missing_ok=True)
+        if (self.out / MANIFEST).exists():
+            (self.out / MANIFEST).unlink()  # incomplete until the new manifest is written
+        write_json(sweep.describe(), spec_path)
+
+    def done(self, sweep: Sweep) -> dict[int, pd.DataFrame]:
+        """Points already stored with all their replications."""
+        out: dict[int, pd.DataFrame] = {}
+        for pt in sweep.points:
+            f = self.points_dir / f"{pt.id}.parquet"
+            if not f.exists():
+                continue
+            try:
+                frame = pd.read_parquet(f)
+            except Exception:  # unreadable: computed again
+                continue
+            if sorted(frame["rep"].tolist()) == list(range(sweep.reps)):
+                out[pt.index] = frame
+        return out
+
+    def save_point(self, point: SweepPoint, frame: pd.DataFrame) -> None:
+        from sim.outputs import write_parquet
+
+        write_parquet(frame, self.points_dir / f"{point.id}.parquet")
+        (self.errors_dir / f"{point.id}.json").unlink(missing_ok=True)
+
+    def save_error(self, record: dict[str, Any]) -> None:
+        from sim.outputs import write_json
+
+        write_json(record, self.errors_dir / f"{record['point_id']}.json")
+
+
+def _tasks(
+    sweep: Sweep, scenarios: dict[int, Scenario], todo: list[SweepPoint]
+) -> Iterator[SweepTask]:
+    for pt in todo:
+        for r in range(sweep.reps):
+            yield SweepTask(pt.index, r, sweep.seed, scenarios[pt.index])
+
+
+def run_sweep(
+    sweep: Sweep | str | Path,
+    out: str | Path | None = None,
+    *,
+    workers: int | None = None,
+    scheduler: str | None = None,
+    executor: Executor | None = None,
+    resume: bool = False,
+    progress: bool = False,
+) -> SweepResults:
+    """Run every point of a sweep (all replications) and collect the results.
+
+    Parameters
+    ----------
+    sweep
+        A loaded :class:`Sweep` or the path of a sweep file.
+    out
+        Folder of the Parquet store (``points/``, ``errors/``, combined tables, manifest);
+        ``None`` keeps everything in memory.
+    workers, scheduler, executor
+        Local processes (``workers``; None or 0 = all cores, 1 = in this process) or a Dask
+        scheduler address. The numbers are identical whichever is used.
+    resume
+        Skip the points already stored in ``out``.
+    """
+    sw = sweep if isinstance(sweep, Sweep) else load_sweep(sweep)
+    t0 = time.perf_counter()
+    store = _Store(Path(out)) if out is not None else None
+    frames: dict[int, pd.DataFrame] = {}
+    if store is not None:
+        store.prepare(sw, resume)
+        if resume:
+            frames.update(store.done(sw))
+    errors: dict[int, dict[str, Any]] = {}
+    skipped = len(frames)
+
+    # the scenario of every pending point; a bad combination is a failed point
+    scenarios: dict[int, Scenario] = {}
+    for pt in sw.points:
+        if pt.index in frames:
+            continue
+        try:
+            scenarios[pt.index] = sw.scenario(pt)
+        except ScenarioError as exc:
+            errors[pt.index] = _error_record(pt, exc, None)
+            if store is not None:
+                store.save_error(errors[pt.index])
+    todo = [pt for pt in sw.points if pt.index in scenarios]
+
+    own = executor is None
+    ex: Executor | None = executor
+    bar = tqdm(
+        total=len(sw.points),
+        initial=skipped + len(errors),
+        desc=f"{sw.name}: points",
+        unit="point",
+        disable=not progress,
+        dynamic_ncols=True,
+    )
+    try:
+        if todo:
+            if ex is None:
+                ex = (
+                    SerialExecutor()
+                    if (workers == 1 and not scheduler)
+                    else make_executor(workers, scheduler)
+                )
+            tasks = list(_tasks(sw, scenarios, todo))
+            pending: dict[int, list[pd.DataFrame]] = {pt.index: [] for pt in todo}
+            for i, result in ex.imap(run_sweep_task, tasks):
+                task = tasks[i]
+                pt = sw.points[task.point]
+                if pt.index in errors:
+                    continue
+                if isinstance(result, BaseException):
+                    errors[pt.index] = _error_record(pt, result, task.rep)
+                    pending.pop(pt.index, None)
+                    if store is not None:
+                        store.save_error(errors[pt.index])
+                    bar.update(1)
+                    bar.set_postfix(failed=len(errors), refresh=False)
+                    continue
+                rows = pending[pt.index]
+                rows.append(result)
+                if len(rows) == sw.reps:
+                    frame = _point_frame(sw, pt, rows)
+                    del pending[pt.index]
+                    if store is not None:
+                        store.save_point(pt, frame)
+                    frames[pt.index] = frame
+                    bar.update(1)
+                    if errors:
+                        bar.set_postfix(failed=len(errors), refresh=False)
+    finally:
+        bar.close()
+        if own and ex is not None:
+            ex.close()
+
+    res = _combine(sw, frames, errors)
+    res.wall_seconds = time.perf_counter() - t0
+    res.meta = {
+        "workers": ex.workers if ex is not None else 0,
+        "scheduler": scheduler,
+        "points_skipped": skipped,
+        "points_run": len(todo),
+    }
+    if store is not None:
+        res.out = store.out
+        _write_store(res, store)
+    return res
+
+
+def _combine(
+    sw: Sweep, frames: dict[int, pd.DataFrame], errors: dict[int, dict[str, Any]]
+) -> SweepResults:
+    ordered = [frames[i] for i in sorted(frames)]
+    reps = pd.concat(ordered, ignore_index=True) if ordered else pd.DataFrame()
+    for f in sw.factors:  # mixed types (numbers and text) in one factor: keep them as text
+        if f in reps.columns and reps[f].dtype == object:
+            kinds = {type(v) for v in reps[f]}
+            if len(kinds) > 1:
+                reps[f] = reps[f].map(_fmt_value)
+    summary = (
+        summarise(reps.drop(columns=["name", *sw.factors]), by=["point", "point_id"])
+        if len(reps)
+        else pd.DataFrame()
+    )
+    err = pd.DataFrame(
+        [
+            {k: (canonical_json(v) if k == "values" else v) for k, v in e.items()}
+            for _, e in sorted(errors.items())
+        ],
+        columns=["point", "point_id", "name", "values", "rep", "error", "detail"],
+    )
+    return SweepResults(
+        sweep=sw,
+        replications=reps,
+        points=point_summary(sw, reps, errors),
+        summary=summary,
+        errors=err,
+    )
+
+
+def point_summary(
+    sw: Sweep, reps: pd.DataFrame, errors: Mapping[int, Mapping[str, Any]] | None = None
+) -> pd.DataFrame:
+    """One row per point: factor values, status, and main KPIs with 95% intervals."""
+    errors = errors or {}
+    by_point = dict(iter(reps.groupby("point"))) if len(reps) else {}
+    rows = []
+    for pt in sw.points:
+        row: dict[str, Any] = {"point": pt.index, "point_id": pt.id, "name": pt.name}
+        row.update(pt.values)
+        g = by_point.get(pt.index)
+        row["status"] = "done" if g is not None else ("failed" if pt.index in errors else "open")
+        row["reps"] = 0 if g is None else len(g)
+        for k in POINT_KPIS:
+            if g is not None and k in g.columns:
+                m, lo, hi = t_interval(g[k])
+            else:
+                m = lo = hi = float("nan")
+            row[k] = m
+            row[f"{k}_ci95_low"] = lo
+            row[f"{k}_ci95_high"] = hi
+        rows.append(row)
+    out = pd.DataFrame(rows)
+    for f in sw.factors:
+        if out[f].dtype == object and len({type(v) for v in out[f]}) > 1:
+            out[f] = out[f].map(_fmt_value)
+    return out
+
+
+def _write_store(res: SweepResults, store: _Store) -> None:
+    from sim.outputs import MANIFEST, manifest, write_csv, write_json, write_parquet
+
+    out = store.out
+    if len(res.replications):
+        write_parquet(res.replications, out / "replications.parquet")
+    write_csv(res.points, out / "points.csv")
+    write_csv(res.summary, out / "summary.csv")
+    write_csv(res.errors, out / "errors.csv")
+    sw = res.sweep
+    m = manifest(
+        "sweep",
+        sweep=sw.describe(),
+        base_scenario=sw.base.to_dict(),
+        seed=sw.seed,
+        reps=sw.reps,
+        points_total=len(sw.points),
+        points_done=int((res.points["status"] == "done").sum()),
+        points_failed=res.failed,
+        wall_seconds=res.wall_seconds,
+        **res.meta,
+        files=sorted(
+            [p.name for p in out.iterdir() if p.is_file() and not p.name.startswith(".")]
+            + [f"{POINTS_DIR}/", f"{ERRORS_DIR}/", MANIFEST]
+        ),
+    )
+    write_json(m, out / MANIFEST)
+
+
+def read_sweep(out: str | Path) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, Any]]:
+    """Read a finished sweep folder: (replications, per-point summary, manifest)."""
+    from sim.outputs import MANIFEST
+
+    d = Path(out)
+    man = json.loads((d / MANIFEST).read_text(encoding="utf-8"))
+    reps_path = d / "replications.parquet"
+    reps = pd.read_parquet(reps_path) if reps_path.exists() else pd.DataFrame()
+    points = pd.read_csv(d / "points.csv")
+    return reps, points, man
+
+
+__all__ = [
+    "POINT_KPIS",
+    "Range",
+    "Sweep",
+    "SweepPoint",
+    "SweepResults",
+    "SweepSpec",
+    "SweepStoreError",
+    "SweepTask",
+    "canonical_json",
+    "lhs_values",
+    "load_sweep",
+    "point_id",
+    "point_summary",
+    "read_sweep",
+    "run_sweep",
+    "run_sweep_task",
+    "short_names",
+]
