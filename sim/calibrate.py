@@ -89,6 +89,8 @@ class CalibrationResult:
         """On-time rate against the parameter with 95% CI bars; writes PNG and SVG."""
         import matplotlib
 
+        from sim.outputs import atomic_path
+
         matplotlib.use("Agg")
         import matplotlib.pyplot as plt
 
@@ -126,7 +128,8 @@ class CalibrationResult:
         out = []
         for ext in ("png", "svg"):
             p = base.with_suffix(f".{ext}")
-            fig.savefig(p, dpi=120)
+            with atomic_path(p) as tmp:
+                fig.savefig(tmp, format=ext, dpi=120)
             out.append(p)
         plt.close(fig)
         return out
@@ -410,6 +413,8 @@ def write_value(path: str | Path, parameter: str, value: float, note: str | None
 
     yaml = YAML()
     yaml.preserve_quotes = True
+    yaml.width = 4096  # never re-wrap long lines (their trailing comments must stay on them)
+    yaml.indent(mapping=2, sequence=4, offset=2)
     p = Path(path)
     with p.open(encoding="utf-8") as fh:
         doc = yaml.load(fh)

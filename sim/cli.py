@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -37,6 +38,29 @@ def _positive_int(text: str) -> int:
     if v < 1:
         raise argparse.ArgumentTypeError(f"must be at least 1, got {v}")
     return v
+
+
+def _workers(text: str) -> int:
+    try:
+        v = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not an integer: {text!r}") from None
+    if v < 0:
+        raise argparse.ArgumentTypeError(f"must be 0 (all cores) or more, got {v}")
+    return v
+
+
+def _out_dir(path: Path, option: str = "--out") -> Path:
+    """Create an output folder up front, so a bad path fails before any work is done."""
+    if path.exists() and not path.is_dir():
+        raise UsageError(f"{path}: {option}: is a file, not a folder")
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise UsageError(f"{path}: {option}: cannot create the folder ({exc.strerror})") from None
+    if not os.access(path, os.W_OK | os.X_OK):
+        raise UsageError(f"{path}: {option}: the folder is not writable")
+    return path
 
 
 def _seed(text: str) -> int:
@@ -121,7 +145,10 @@ def build_parser() -> argparse.ArgumentParser:
         "--json", action="store_true", help="print one JSON object on stdout and nothing else"
     )
     r.add_argument(
-        "--workers", type=int, default=1, help="local worker processes (0 = all cores; default 1)"
+        "--workers",
+        type=_workers,
+        default=1,
+        help="local worker processes (0 = all cores; default 1)",
     )
     r.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
 
@@ -133,7 +160,7 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--parameter", default=None, help="dotted path (default: calibration.parameter)")
     c.add_argument("--bounds", type=float, nargs=2, default=None, metavar=("LOW", "HIGH"))
     c.add_argument("--grid", type=int, default=4, help="starting candidates (default 4)")
-    c.add_argument("--workers", type=int, default=0, help="local processes (0 = all cores)")
+    c.add_argument("--workers", type=_workers, default=0, help="local processes (0 = all cores)")
     c.add_argument("--out", type=Path, default=None, help="folder for the plot and the points")
     c.add_argument("--write", action="store_true", help="write the fitted value into SCENARIO")
     c.add_argument("--set", dest="overrides", action="append", default=[], metavar="PATH=VALUE")
@@ -156,7 +183,7 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="PATH=VALUE",
         help="override a field in every scenario",
     )
-    cp.add_argument("--workers", type=int, default=1, help="local processes (0 = all cores)")
+    cp.add_argument("--workers", type=_workers, default=1, help="local processes (0 = all cores)")
     cp.add_argument("--lang", choices=("en", "vi"), default="en", help="plot labels")
     cp.add_argument("--json", action="store_true", help="print one JSON object on stdout")
     cp.add_argument("--no-progress", action="store_true")
@@ -164,7 +191,7 @@ def build_parser() -> argparse.ArgumentParser:
     sw = sub.add_parser("sweep", help="run a sweep file (grid or Latin hypercube)")
     sw.add_argument("sweep", type=Path)
     sw.add_argument(
-        "--workers", type=int, default=0, help="local processes (default 0 = all cores)"
+        "--workers", type=_workers, default=0, help="local processes (default 0 = all cores)"
     )
     sw.add_argument(
         "--scheduler", default=None, metavar="ADDRESS", help="Dask scheduler, tcp://HOST:PORT"
@@ -296,9 +323,13 @@ def cmd_run(args: argparse.Namespace) -> int:
     from sim.outputs import ParquetSink
 
     scn = load_scenario(args.scenario, args.overrides)
+    if args.out:
+        _out_dir(args.out)
+        (args.out / "manifest.json").unlink(missing_ok=True)  # incomplete until we finish
+        for tmp in args.out.glob(".*.tmp"):  # temporary files of a killed run
+            if tmp.is_file():
+                tmp.unlink(missing_ok=True)
     sink = ParquetSink(args.out / "dossiers.parquet") if args.out else None
-    if args.out and (args.out / "manifest.json").exists():
-        (args.out / "manifest.json").unlink()  # the folder is incomplete until we finish
     try:
         if args.reps == "auto":
             from sim.experiment import run_to_precision
@@ -364,6 +395,11 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
         raise UsageError(f"--target must be in (0, 1], got {args.target}")
     if args.grid < 2:
         raise UsageError("--grid must be at least 2")
+    if args.bounds and not all(math.isfinite(b) for b in args.bounds):
+        raise UsageError(f"--bounds must be finite numbers, got {args.bounds}")
+    if args.out:
+        _out_dir(args.out)
+        (args.out / "manifest.json").unlink(missing_ok=True)  # incomplete until we finish
     try:
         res = calibrate(
             scn,
@@ -379,7 +415,7 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     except CalibrationError as exc:
         raise UsageError(f"{args.scenario}: calibration: {exc}") from None
     if args.out:
-        plots = res.plot(args.out / "calibration")
+        plots = _atomic_plots(res, args.out, "calibration")
         write_csv(res.points, args.out / "points.csv")
         write_csv(res.curve, args.out / "curve.csv")
         write_csv(res.verification, args.out / "verification.csv")
@@ -402,6 +438,19 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _atomic_plots(res: Any, out: Path, stem: str) -> list[Path]:
+    """``res.plot`` into a temporary folder, each file then renamed into ``out``."""
+    import tempfile
+
+    with tempfile.TemporaryDirectory(prefix=".plots.", suffix=".tmp", dir=out) as tmp:
+        drafts = res.plot(Path(tmp) / stem)
+        placed = []
+        for draft in drafts:
+            os.replace(draft, out / draft.name)
+            placed.append(out / draft.name)
+    return placed
+
+
 def _fmt_value(metric: str, x: float, diff: bool = False) -> str:
     """A KPI value for a table: rates in % (differences in percentage points)."""
     if x is None or (isinstance(x, float) and math.isnan(x)):
@@ -421,6 +470,8 @@ def cmd_compare(args: argparse.Namespace) -> int:
     if len(args.scenarios) < 2:
         raise UsageError("compare needs at least two scenario files (the reference first)")
     scns = [load_scenario(p, args.overrides) for p in args.scenarios]
+    if args.out:
+        _out_dir(args.out)
     auto = args.reps == "auto"
     cmp = compare(
         scns,
@@ -509,17 +560,28 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     from sim.sweep import load_sweep, run_sweep
 
     sweep = load_sweep(args.sweep)
-    out = args.out or Path("results") / sweep.name
-    if args.workers < 0:
-        raise UsageError(f"--workers must be 0 (all cores) or more, got {args.workers}")
-    res = run_sweep(
-        sweep,
-        out,
-        workers=args.workers,
-        scheduler=args.scheduler,
-        resume=args.resume,
-        progress=not args.no_progress,
-    )
+    executor = None
+    if args.scheduler:  # connect first: a wrong address is bad input, found before any work
+        from sim.executors import make_executor
+
+        try:
+            executor = make_executor(scheduler=args.scheduler)
+        except (OSError, ValueError) as exc:
+            raise UsageError(f"{args.scheduler}: --scheduler: cannot connect ({exc})") from None
+    try:
+        out = _out_dir(args.out or Path("results") / sweep.name)
+        res = run_sweep(
+            sweep,
+            out,
+            workers=args.workers,
+            scheduler=args.scheduler,
+            executor=executor,
+            resume=args.resume,
+            progress=not args.no_progress,
+        )
+    finally:
+        if executor is not None:
+            executor.close()
     pts = res.points
     print(
         f"Sweep {sweep.name}: {len(pts)} points x {sweep.reps} replications, seed {sweep.seed}, "
@@ -550,9 +612,29 @@ def cmd_sweep(args: argparse.Namespace) -> int:
 
 
 def cmd_plot(args: argparse.Namespace) -> int:
+    import pandas.errors
+
     from sim.plots import plot_dir
 
-    files = plot_dir(args.results, lang=args.lang, formats=args.formats, out=args.plots_dir)
+    man = args.results / "manifest.json"
+    if man.is_file():
+        try:
+            json.loads(man.read_text(encoding="utf-8"))
+        except (UnicodeDecodeError, ValueError) as exc:
+            raise UsageError(f"{man}: not a valid manifest ({exc})") from None
+    target = args.plots_dir if args.plots_dir is not None else args.results / "plots"
+    existed = target.exists()
+    try:
+        if args.plots_dir is not None and args.results.is_dir():
+            _out_dir(args.plots_dir, "--plots-dir")
+        files = plot_dir(args.results, lang=args.lang, formats=args.formats, out=args.plots_dir)
+    except FileNotFoundError as exc:
+        raise UsageError(f"{exc.filename}: missing: {args.results} is incomplete") from None
+    except (pandas.errors.EmptyDataError, pandas.errors.ParserError) as exc:
+        raise UsageError(f"{args.results}: unreadable result table ({exc})") from None
+    finally:
+        if not existed and target.is_dir() and not any(target.iterdir()):
+            target.rmdir()  # nothing plotted: leave no empty folder behind
     for f in files:
         print(f)
     return 0

@@ -17,7 +17,9 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 class _Dist(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
-    @field_validator("mean", "cv", "value", "low", "mode", "high", mode="before", check_fields=False)
+    @field_validator(
+        "mean", "cv", "value", "low", "mode", "high", mode="before", check_fields=False
+    )
     @classmethod
     def _no_bool(cls, v: Any) -> Any:
         # YAML reads yes/no/on/off as booleans, which pydantic would take for 1 and 0

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import platform
+import stat
 import subprocess
 import sys
 import tempfile
@@ -26,6 +27,17 @@ import pyarrow.parquet as pq
 MANIFEST = "manifest.json"
 
 
+def _mode_for(target: Path) -> int:
+    """Permissions a replaced file keeps, or those a plain ``open`` would give a new one
+    (``mkstemp`` makes owner-only files)."""
+    try:
+        return stat.S_IMODE(target.stat().st_mode)
+    except OSError:
+        umask = os.umask(0o022)  # the only way to read it
+        os.umask(umask)
+        return 0o666 & ~umask
+
+
 @contextmanager
 def atomic_path(path: str | Path) -> Iterator[Path]:
     """Yield a temporary path next to ``path``; rename it into place on success."""
@@ -35,6 +47,7 @@ def atomic_path(path: str | Path) -> Iterator[Path]:
     os.close(fd)
     tmp_path = Path(tmp)
     try:
+        os.chmod(tmp_path, _mode_for(target))
         yield tmp_path
         os.replace(tmp_path, target)
     finally:
@@ -77,6 +90,7 @@ class ParquetSink:
         )
         os.close(fd)
         self._tmp = Path(tmp)
+        os.chmod(self._tmp, _mode_for(self.path))
         self._writer: pq.ParquetWriter | None = None
         self.rows = 0
 

@@ -21,6 +21,7 @@ and no duplicated points. ``manifest.json`` is written last.
 from __future__ import annotations
 
 import copy
+import difflib
 import hashlib
 import itertools
 import json
@@ -33,7 +34,15 @@ from typing import Annotated, Any, Literal
 
 import numpy as np
 import pandas as pd
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 from tqdm import tqdm
 
 from sim.executors import Executor, SerialExecutor, make_executor
@@ -52,6 +61,10 @@ from sim.scenario import (
 POINTS_DIR = "points"
 ERRORS_DIR = "errors"
 SPEC_FILE = "sweep.json"
+MAX_POINTS = 100_000
+"""Most points a sweep may have (a grid's product of level counts, or ``points`` of an lhs)."""
+MAX_TASKS = 1_000_000
+"""Most (point, replication) tasks a sweep may have."""
 
 #: KPIs summarised per point with 95% intervals in ``points.csv``.
 POINT_KPIS: tuple[str, ...] = (
@@ -76,6 +89,15 @@ class SweepStoreError(ScenarioError):
 class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
+    @field_validator("*", mode="before")
+    @classmethod
+    def _no_bool_as_number(cls, v: Any, info: ValidationInfo) -> Any:
+        # YAML reads yes/no/on/off as booleans, which pydantic would take as 1/0
+        name = info.field_name
+        if isinstance(v, bool) and name and cls.model_fields[name].annotation is not bool:
+            raise ValueError("true/false (or yes/no, on/off) where a value is expected")
+        return v
+
 
 class Range(_Model):
     """A factor range for a Latin hypercube (``integer`` ranges include both ends)."""
@@ -88,6 +110,8 @@ class Range(_Model):
     def _ordered(self) -> Range:
         if not self.high > self.low:
             raise ValueError(f"high ({self.high}) must be greater than low ({self.low})")
+        if self.integer and math.ceil(self.low) > math.floor(self.high):
+            raise ValueError(f"no whole number between low ({self.low}) and high ({self.high})")
         return self
 
 
@@ -101,7 +125,7 @@ class SweepSpec(_Model):
     design: Literal["grid", "lhs"] = "grid"
     factors: dict[str, Any]
     paths: dict[str, list[str]] = {}
-    points: Annotated[int, Field(ge=1, le=100_000)] | None = None
+    points: Annotated[int, Field(ge=1, le=MAX_POINTS)] | None = None
     reps: Annotated[int, Field(ge=1, le=100_000)] | None = None
     seed: Annotated[int, Field(ge=0, lt=2**63)] | None = None
 
@@ -187,6 +211,13 @@ def canonical_json(data: Any) -> str:
     return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
 
 
+def _level_key(v: Any) -> Any:
+    """A level for spotting repeats: 50 and 50.0 are the same level."""
+    if isinstance(v, float) and v.is_integer():
+        return int(v)
+    return v
+
+
 def point_id(values: Mapping[str, Any]) -> str:
     """Stable id of a point: a hash of the canonical JSON of its factor values."""
     return hashlib.blake2b(canonical_json(dict(values)).encode(), digest_size=6).hexdigest()
@@ -241,12 +272,20 @@ def lhs_values(spec: SweepSpec, seed: int) -> list[dict[str, Any]]:
     return [{f: columns[f][i] for f in spec.factors} for i in range(n)]
 
 
+_KNOWN_KEYS = (*(f.alias or k for k, f in SweepSpec.model_fields.items()), *Range.model_fields)
+
+
 def _pydantic_error(source: str, exc: ValidationError) -> ScenarioError:
-    err = exc.errors()[0]
+    errors = exc.errors()
+    # a misspelt key also makes the intended one 'missing': report the misspelling
+    err = next((e for e in errors if e["type"] == "extra_forbidden"), errors[0])
     loc = ".".join("set" if x == "overrides" else str(x) for x in err["loc"])
     msg = err["msg"].removeprefix("Value error, ")
     if err["type"] == "extra_forbidden":
         msg = "unknown field"
+        near = difflib.get_close_matches(str(err["loc"][-1]), _KNOWN_KEYS, n=1, cutoff=0.6)
+        if near:
+            msg += f" (did you mean {near[0]!r}?)"
     elif err["type"] not in ("missing", "value_error") and "input" in err:
         text = repr(err["input"])
         msg = f"{msg} (got {text if len(text) <= 40 else text[:37] + '...'})"
@@ -270,13 +309,18 @@ def load_sweep(path: str | Path) -> Sweep:
         raise ScenarioError(src, "factors", "at least one factor is needed")
 
     # base scenario and fixed overrides
+    if not spec.base.strip():
+        raise ScenarioError(src, "base", "must be the file name of a scenario")
     base_path = Path(spec.base) if Path(spec.base).is_absolute() else p.parent / spec.base
+    if base_path.is_dir():
+        raise ScenarioError(src, "base", f"{spec.base!r} is a directory, not a scenario file")
     if not base_path.is_file():
         raise ScenarioError(src, "base", f"scenario file {spec.base!r} not found")
     try:
         base_raw = load_raw(base_path)
     except ScenarioError as exc:
         raise ScenarioError(src, "base", f"{exc}") from None
+    plain_base = copy.deepcopy(base_raw) if spec.overrides else None
     for key, value in spec.overrides.items():
         try:
             set_path(base_raw, key, copy.deepcopy(value), src)
@@ -285,8 +329,17 @@ def load_sweep(path: str | Path) -> Sweep:
     try:
         base = scenario_from_dict(base_raw, src)
     except ScenarioError as exc:
-        where = "set" if spec.overrides else "base"
-        raise ScenarioError(src, where, f"{exc.path}: {exc.message}") from None
+        fault: ScenarioError | None = exc
+        if plain_base is not None:  # the base alone, to tell its faults from those of `set`
+            try:
+                scenario_from_dict(plain_base, str(base_path))
+            except ScenarioError as base_exc:
+                fault = base_exc
+            else:
+                raise ScenarioError(src, "set", f"{exc.path}: {exc.message}") from None
+        assert fault is not None
+        # name the scenario file: the fault is in it, not in the sweep file
+        raise ScenarioError(src, "base", f"{base_path}: {fault.path}: {fault.message}") from None
 
     # factor paths
     for name in spec.paths:
@@ -301,6 +354,16 @@ def load_sweep(path: str | Path) -> Sweep:
                 raise ScenarioError(src, f"factors.{f}", f"empty field name in path {fp!r}")
             if fp in spec.overrides:
                 raise ScenarioError(src, f"factors.{f}", f"{fp} is also fixed under set")
+    owner: dict[str, str] = {}  # every field is set by one factor only
+    for f, fpaths in factor_paths.items():
+        for fp in fpaths:
+            for other_path, other in owner.items():
+                if f"{fp}.".startswith(f"{other_path}.") or other_path.startswith(f"{fp}."):
+                    what = "the same field" if fp == other_path else "overlapping fields"
+                    raise ScenarioError(
+                        src, f"factors.{f}", f"sets {what} as factor {other!r} ({fp})"
+                    )
+            owner[fp] = f
 
     # the design
     if spec.design == "grid":
@@ -310,10 +373,15 @@ def load_sweep(path: str | Path) -> Sweep:
         for f, vals in spec.factors.items():
             if not isinstance(vals, list) or not vals:
                 raise ScenarioError(src, f"factors.{f}", "a grid factor needs a list of values")
-            keys = [canonical_json(v) for v in vals]
+            keys = [canonical_json(_level_key(v)) for v in vals]
             if len(set(keys)) != len(keys):
                 raise ScenarioError(src, f"factors.{f}", "repeated value")
             levels[f] = vals
+        n_points = math.prod(len(v) for v in levels.values())
+        if n_points > MAX_POINTS:
+            raise ScenarioError(
+                src, "factors", f"the grid has {n_points:,} points; at most {MAX_POINTS:,}"
+            )
         combos = [dict(zip(levels, c, strict=True)) for c in itertools.product(*levels.values())]
         checks = levels
     else:
@@ -327,7 +395,8 @@ def load_sweep(path: str | Path) -> Sweep:
                 ranges[f] = Range.model_validate(r)
             except ValidationError as exc:
                 inner = _pydantic_error(src, exc)
-                raise ScenarioError(src, f"factors.{f}.{inner.path}", inner.message) from None
+                where = ".".join(x for x in (f"factors.{f}", inner.path) if x)
+                raise ScenarioError(src, where, inner.message) from None
         spec = spec.model_copy(update={"factors": ranges})
         seed_for_design = spec.seed if spec.seed is not None else base.run.seed
         combos = lhs_values(spec, seed_for_design)
@@ -335,6 +404,15 @@ def load_sweep(path: str | Path) -> Sweep:
             f: ([math.ceil(r.low), math.floor(r.high)] if r.integer else [r.low, r.high])
             for f, r in ranges.items()
         }
+
+    reps = spec.reps if spec.reps is not None else base.run.reps
+    if len(combos) * reps > MAX_TASKS:
+        raise ScenarioError(
+            src,
+            "reps",
+            f"{len(combos):,} points x {reps:,} replications = {len(combos) * reps:,} runs; "
+            f"at most {MAX_TASKS:,}",
+        )
 
     # every value of every factor must apply to the base scenario
     for f, vals in checks.items():
@@ -365,7 +443,7 @@ def load_sweep(path: str | Path) -> Sweep:
         base=base,
         factor_paths=factor_paths,
         points=points,
-        reps=spec.reps if spec.reps is not None else base.run.reps,
+        reps=reps,
         seed=spec.seed if spec.seed is not None else base.run.seed,
     )
 
@@ -465,9 +543,10 @@ class _Store:
             raise SweepStoreError(str(self.out), POINTS_DIR, "holds points of an unknown sweep")
         self.points_dir.mkdir(parents=True, exist_ok=True)
         self.errors_dir.mkdir(parents=True, exist_ok=True)
-        for d in (self.points_dir, self.errors_dir):  # leftovers of a killed run
+        for d in (self.out, self.points_dir, self.errors_dir):  # leftovers of a killed run
             for tmp in d.glob(".*.tmp"):
-                tmp.unlink(missing_ok=True)
+                if tmp.is_file():
+                    tmp.unlink(missing_ok=True)
         if (self.out / MANIFEST).exists():
             (self.out / MANIFEST).unlink()  # incomplete until the new manifest is written
         write_json(sweep.describe(), spec_path)
