@@ -85,17 +85,16 @@ class CalibrationResult:
             )
         return "\n".join(lines)
 
-    def plot(self, path: str | Path, lang: str = "en") -> list[Path]:
-        """On-time rate against the parameter with 95% CI bars; writes PNG and SVG."""
-        import matplotlib
+    def figure(self, lang: str = "en") -> Any:
+        """The calibration curve: on-time rate against the parameter with 95% CI bars.
 
-        from sim.outputs import atomic_path
-
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
+        Returns a :class:`matplotlib.figure.Figure` (no pyplot state, no backend change, so
+        it is safe in scripts, workers and notebooks alike)."""
+        from matplotlib.figure import Figure
 
         vi = lang == "vi"
-        fig, ax = plt.subplots(figsize=(7, 4.5))
+        fig = Figure(figsize=(7, 4.5))
+        ax = fig.subplots()
         c = self.curve
         ax.errorbar(
             c["value"],
@@ -123,6 +122,13 @@ class CalibrationResult:
         ax.grid(alpha=0.3)
         ax.legend(loc="best")
         fig.tight_layout()
+        return fig
+
+    def plot(self, path: str | Path, lang: str = "en") -> list[Path]:
+        """Write :meth:`figure` as PNG and SVG (atomically) next to ``path``."""
+        from sim.outputs import atomic_path
+
+        fig = self.figure(lang)
         base = Path(path)
         base.parent.mkdir(parents=True, exist_ok=True)
         out = []
@@ -131,7 +137,6 @@ class CalibrationResult:
             with atomic_path(p) as tmp:
                 fig.savefig(tmp, format=ext, dpi=120)
             out.append(p)
-        plt.close(fig)
         return out
 
     def to_json(self) -> dict[str, Any]:
