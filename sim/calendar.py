@@ -250,12 +250,15 @@ class WorkingCalendar:
         """Working day on which a reception completing at ``work`` counts (closing = that day)."""
         if work <= 0:
             return 0
-        return int(math.ceil(work / self.day_minutes)) - 1
+        return max(int(math.ceil(work / self.day_minutes)) - 1, 0)
 
     def deadline(self, received: float, working_days: int) -> float:
         """Working-minute deadline of a dossier received at ``received`` (see module doc)."""
         L = self.day_minutes
-        d = self.receipt_day(received)
+        # receipt_day, inlined: this runs once or twice for every dossier
+        d = int(math.ceil(received / L)) - 1
+        if d < 0:
+            d = 0
         if working_days == 0:
             late = (received - d * L) > self.cutoff_offset
             return (d + 1 + (1 if late else 0)) * L
@@ -266,7 +269,7 @@ class WorkingCalendar:
         received = np.asarray(received, dtype=np.float64)
         wd = np.asarray(working_days, dtype=np.int64)
         L = self.day_minutes
-        d = np.where(received <= 0, 0, np.ceil(received / L).astype(np.int64) - 1)
+        d = np.maximum(np.ceil(received / L).astype(np.int64) - 1, 0)
         late = (received - d * L) > self.cutoff_offset
         extra = np.where(wd == 0, late.astype(np.int64), wd)
         return (d + 1 + extra) * L

@@ -53,6 +53,7 @@ class Dossiers:
     approval_minutes: np.ndarray
     incomplete: np.ndarray  # bool
     supplement_delay_minutes: np.ndarray  # wall minutes until the applicant supplements
+    key: np.ndarray  # stable identity under common random numbers (int64, see generate)
 
     def __len__(self) -> int:
         return len(self.arrival)
@@ -256,6 +257,9 @@ def generate(
                     approval_minutes=app,
                     incomplete=incomplete,
                     supplement_delay_minutes=delay,
+                    # (home unit, channel, draw order): the same dossier in every scenario
+                    # that shares these streams, whatever the order of arrival
+                    key=(h * 3 + c) * (1 << 32) + np.arange(n, dtype=np.int64),
                 )
             )
 

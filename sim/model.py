@@ -31,20 +31,26 @@ which closed hours do not exist, so no process ever sleeps through a night. Pool
 FIFO multi-server queues with a daily capacity (officers present that day, drawn from the
 availability). A stage that needs the system progresses only while the system is reachable;
 the officer stays with the dossier meanwhile. Timestamps go into preallocated columns.
+
+A dossier is not a SimPy process but a single event that is scheduled again at each of its
+waits, with the callback of its next step (:class:`_Dossier`): the same events at the same
+moments as one generator process per dossier would schedule, without the process machinery.
+Same seed, same numbers.
 """
 
 from __future__ import annotations
 
 import math
-from array import array
 from bisect import bisect_right
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import pandas as pd
 import simpy
+from simpy.events import NORMAL, URGENT
 
 from sim.calendar import WorkingCalendar
 from sim.demand import IN_PERSON, Dossiers, generate
@@ -55,6 +61,7 @@ from sim.scenario import Scenario, staff_count
 from sim.units import load_units
 
 NO_POOL = -1
+NAN = float("nan")
 
 
 class Pool:
@@ -248,8 +255,15 @@ def build_layout(scn: Scenario) -> Layout:
 
 
 def horizon_calendar(scn: Scenario) -> WorkingCalendar:
-    """Working calendar of the horizon plus a year's margin for deadlines past its end."""
-    return WorkingCalendar.build(scn.calendar, scn.horizon.start, scn.horizon.days + 400)
+    """Working calendar of the horizon plus a margin long enough for every deadline.
+
+    The margin covers the longest statutory time counted in weeks of the scenario's working
+    weekdays (holidays aside), plus supplement returns; at least a year.
+    """
+    longest = max((p.deadline_working_days for p in scn.procedures.values()), default=0)
+    per_week = max(len(scn.calendar.working_weekdays), 1)
+    margin = max(400, math.ceil((longest + 5) * 7 / per_week) + 120)
+    return WorkingCalendar.build(scn.calendar, scn.horizon.start, scn.horizon.days + margin)
 
 
 @dataclass
@@ -269,14 +283,21 @@ class RepOutput:
 def daily_capacity(
     specs: list[tuple[str, str, int, int, int]], scn: Scenario, n_days: int, seed: int, rep: int
 ) -> list[np.ndarray]:
-    """Officers present per working day for each pool: Binomial(staff, availability)."""
+    """Officers present per working day for each pool (each present with prob. availability).
+
+    Officer k of a pool is present on day d if u[k, d] < availability, with the uniforms
+    drawn officer by officer from the pool's stream. Adding officers appends rows without
+    changing the others', and lowering the availability only removes officers from days
+    they were present: staffing what-ifs stay coupled under common random numbers.
+    """
     a = scn.staffing.availability
     out = []
     for name, _kind, _u, _n, staff in specs:
         if a >= 1.0 or staff == 0:
             caps = np.full(n_days, staff, dtype=np.int64)
         else:
-            caps = stream(seed, rep, "availability", name).binomial(staff, a, n_days)
+            u = stream(seed, rep, "availability", name).random(staff * n_days)
+            caps = (u.reshape(staff, n_days) < a).sum(axis=0).astype(np.int64)
             caps = np.maximum(caps, min(staff, scn.staffing.min_on_duty))
         out.append(caps)
     return out
@@ -347,15 +368,80 @@ def _staff_days(
             pool.set_capacity(int(c[k]), env.now)
 
 
-def _compact(values: np.ndarray, typecode: str) -> array[Any]:
-    """A numpy column as an :class:`array.array` (Python scalars on indexing, 8 bytes a value)."""
-    out: array[Any] = array(typecode)
-    out.frombytes(np.ascontiguousarray(values, dtype=np.dtype(typecode)).tobytes())
-    return out
+def _column(values: np.ndarray) -> memoryview:
+    """Scalar access to a numpy column from Python without copying it.
+
+    Indexing a memoryview gives Python ints and floats about as fast as an
+    :class:`array.array` and much faster than numpy scalar indexing; unlike ``tolist()`` or a
+    converted copy it needs no memory of its own.
+    """
+    return memoryview(np.ascontiguousarray(values))  # type: ignore[arg-type]
+
+
+class _Dossier(simpy.Event):
+    """One dossier in flight: a single SimPy event, scheduled again at every wait.
+
+    A generator process per dossier costs a :class:`simpy.Process`, an initialisation event,
+    a generator frame resumed through ``Process._resume`` at every step, and a termination
+    event. Instead a dossier is one event object: whenever it has to wait (for its service
+    to end, for the applicant's supplements, for a transfer) the model sets the callback of
+    its next step and schedules the same object again; waiting for an officer, it sits in
+    the pool's line until a release schedules it. Every wait is still one SimPy event
+    scheduled at the same moment as a process would schedule it, so SimPy's ordering of
+    simultaneous events (time, priority, insertion order) is unchanged. ``Event.__init__``
+    is inlined, as in SimPy's own :class:`simpy.Timeout`.
+    """
+
+    __slots__ = (
+        "back",
+        "due",
+        "end",
+        "i",
+        "minutes",
+        "n",
+        "netw",
+        "offline",
+        "pool",
+        "pu",
+        "qw",
+        "start",
+        "t0",
+        "then",
+    )
+    i: int  # dossier number
+    pool: Pool  # the pool serving it, or whose line it waits in
+    minutes: float  # work of the awaited stage (while waiting for an officer)
+    n: int  # system interactions of the awaited stage
+    then: Callable[[Any], None]  # step after the awaited stage
+    t0: float  # when it started waiting (officer, transfer)
+    start: float  # service start of the last stage
+    end: float  # service end of the last stage; arrival of a transfer
+    qw: float  # queue wait of the last stage
+    netw: float  # network delay of the last stage
+    back: float  # when the supplements come back
+    due: float  # provisional deadline while the clock is stopped for supplements
+    offline: bool  # its current stage may go on without the system (paper at the desk)
+    pu: int  # unit whose pools process and approve it
+
+    def __init__(self, env: simpy.Environment, i: int) -> None:
+        self.env = env
+        self.callbacks = []
+        self._ok = True
+        self._value = None
+        self.i = i
+        self.offline = False
+
+    def succeed(self, value: Any = None) -> _Dossier:
+        """Wake the dossier now (a pool calls this when an officer becomes free for it)."""
+        self.env.schedule(self)
+        return self
+
+
+Step = Callable[[_Dossier], None]
 
 
 class _Runner:
-    """Binds the per-run state and starts the arrival source. Hot path: keep it lean."""
+    """Binds the per-run state and schedules the arrival source. Hot path: keep it lean."""
 
     def __init__(
         self,
@@ -380,20 +466,51 @@ class _Runner:
         self.horizon_end = horizon_end
 
     def start(self) -> None:
-        self.env.process(self._source())
+        """Schedule the arrival source at time 0, as urgent as a process's initialisation.
 
-    def _source(self) -> Any:
+        The source wakes at every distinct arrival time and starts the dossiers due, in
+        order, exactly as a process looping ``if t > now: yield timeout(t - now)`` and then
+        starting one process per dossier would: their first steps run after the source has
+        scheduled its next wake-up and before any other event at that time. At time 0 the
+        staffing process's initialisation is still pending and would come first, so the
+        dossiers due then are started from an urgent event of their own.
+        """
+        arrive = self._make_dossier()
         env = self.env
-        process = env.process
-        dossier = self._make_dossier()
-        arrivals = self.ds.arrival.tolist()
-        timeout = env.timeout
-        for i, t in enumerate(arrivals):
-            if t > env.now:
-                yield timeout(t - env.now)
-            process(dossier(i))
+        arrivals = _column(self.ds.arrival)
+        n_arrivals = len(arrivals)
+        schedule = env.schedule
+        source = simpy.Event(env)
+        source._ok, source._value = True, None
+        state = [0, 0]  # next arrival index; 1 if the source is waiting for that arrival
 
-    def _make_dossier(self) -> Any:
+        def start_due(k: int, j: int, now: float) -> None:
+            for i in range(k, j):
+                arrive(i, now)
+
+        def wake(_: simpy.Event) -> None:
+            now = env.now
+            k = state[0]
+            j = k + state[1]
+            while j < n_arrivals and not arrivals[j] > now:
+                j += 1
+            if j < n_arrivals:
+                source.callbacks = [wake]
+                schedule(source, NORMAL, arrivals[j] - now)
+                state[0], state[1] = j, 1
+            if now == 0.0:
+                first = simpy.Event(env)
+                first._ok, first._value = True, None
+                first.callbacks.append(lambda _: start_due(k, j, now))
+                schedule(first, URGENT)
+            else:
+                start_due(k, j, now)
+
+        source.callbacks.append(wake)
+        schedule(source, URGENT)
+
+    def _make_dossier(self) -> Callable[[int, float], None]:
+        """The first step of a dossier (arrival), closing over the run's state."""
         env = self.env
         scn = self.scn
         cal = self.cal
@@ -402,24 +519,23 @@ class _Runner:
         ds = self.ds
         rec = self.rec
         pools = self.pools
-        timeout = env.timeout
-        Event = simpy.Event
+        schedule = env.schedule
         T = self.horizon_end
         to_wall = cal.to_wall_scalar
         to_work = cal.to_working_scalar
         deadline_of = cal.deadline
 
-        # per-dossier inputs as compact arrays with fast scalar access from Python
-        recv = _compact(ds.receiving, "l")
-        home = _compact(ds.home, "l")
-        proc = _compact(ds.procedure, "l")
-        chan = _compact(ds.channel, "l")
-        rec_min = _compact(ds.reception_minutes, "d")
-        pro_min = _compact(ds.processing_minutes, "d")
-        app_min = _compact(ds.approval_minutes, "d")
-        incomplete = _compact(ds.incomplete, "l")
-        delay = _compact(ds.supplement_delay_minutes, "d")
-        arrival = _compact(ds.arrival, "d")
+        # per-dossier inputs, with fast scalar access from Python
+        recv = _column(ds.receiving)
+        home = _column(ds.home)
+        proc = _column(ds.procedure)
+        chan = _column(ds.channel)
+        rec_min = _column(ds.reception_minutes)
+        pro_min = _column(ds.processing_minutes)
+        app_min = _column(ds.approval_minutes)
+        incomplete = _column(ds.incomplete)
+        delay = _column(ds.supplement_delay_minutes)
+        arrival = _column(ds.arrival)
 
         handled = lay.handled_by.tolist()
         deadline_days = lay.deadline_days.tolist()
@@ -430,6 +546,7 @@ class _Runner:
         groups = [[pools[i] for i in g] for g in lay.reception_groups]
         pooled = scn.pooling.online_reception != "none"
         in_person_first = scn.reception.discipline == "in_person_first"
+        paper_desk = scn.reception.in_person_when_system_down == "paper"
         limit = scn.reception.online_receive_within_working_hours * 60.0
         clock_at_limit = scn.reception.online_clock_start == "earlier_of_reception_and_limit"
         rule = scn.supplements.clock_rule
@@ -450,7 +567,9 @@ class _Runner:
         busy_unit = [0] * len(lay.codes)
         busy_all = [0]
 
-        # records (plain lists; converted to arrays once at the end)
+        # records: array('d') columns written in place. A column is written when the step
+        # that determines it has ended (start times too), so an open dossier's row shows
+        # only its completed steps; wait_queue / wait_network accumulate over the stages.
         r_rs, r_re, r_sr, r_st = (
             rec.reception_start,
             rec.reception_end,
@@ -485,6 +604,21 @@ class _Runner:
                 k += 1
             return t + d
 
+        def down_overlap(u: int, a: float, b: float) -> float:
+            """Minutes of [a, b) during which unit u could not reach the system."""
+            S = dS[u]
+            E = dE[u]
+            k = bisect_right(E, a)
+            total = 0.0
+            n = len(S)
+            while k < n and S[k] < b:
+                lo = S[k] if S[k] > a else a
+                hi = E[k] if E[k] < b else b
+                if hi > lo:
+                    total += hi - lo
+                k += 1
+            return total
+
         def interaction_minutes(u: int, t: float, p: int) -> float:
             rs = busy_all[0] / sys_cap
             if rs > rho_max:
@@ -511,9 +645,9 @@ class _Runner:
                 pool.settle(env.now)
                 pool.free += 1
             elif pool.high:
-                pool.high.popleft().succeed()
+                schedule(pool.high.popleft())
             elif pool.low:
-                pool.low.popleft().succeed()
+                schedule(pool.low.popleft())
             else:
                 pool.free += 1
 
@@ -527,113 +661,195 @@ class _Runner:
             assert best is not None
             return best
 
-        def serve(pool: Pool, high: bool, minutes: float, n: int, p: int) -> Any:
-            """Queue for ``pool``, then work ``minutes`` plus ``n`` system interactions.
+        # ------------------------------------------------------------ one stage at a pool
+        # Queue for ``pool``, then work ``minutes`` plus ``n`` system interactions; ``then``
+        # runs when the work ends, with start, end, queue wait (qw) and network time (netw)
+        # left on the dossier. The officer is released by ``then``.
 
-            Returns (start, end, queue wait, network time)."""
-            t0 = env.now
+        def acquire(
+            d: _Dossier, pool: Pool, high: bool, minutes: float, n: int, then: Step, now: float
+        ) -> None:
             if pool.free > 0:
                 pool.free -= 1
+                begin(d, pool, minutes, n, then, now, now, 0.0)
             else:
-                ev = Event(env)
-                (pool.high if high else pool.low).append(ev)
-                yield ev
-            start = env.now
+                d.pool, d.minutes, d.n, d.then, d.t0 = pool, minutes, n, then, now
+                d.callbacks = [officer_free]
+                (pool.high if high else pool.low).append(d)
+
+        def officer_free(d: _Dossier) -> None:
+            pool = d.pool
+            u = pool.net_unit
+            now = env.now
+            # waiting while the system was down is network delay, not queueing
+            blocked = down_overlap(u, d.t0, now) if dS[u] else 0.0
+            begin(d, pool, d.minutes, d.n, d.then, d.t0, now, blocked)
+
+        def begin(
+            d: _Dossier,
+            pool: Pool,
+            minutes: float,
+            n: int,
+            then: Step,
+            t0: float,
+            now: float,
+            blocked: float,
+        ) -> None:
             u = pool.net_unit
             busy_unit[u] += 1
             busy_all[0] += 1
             if n:
-                d = minutes + n * interaction_minutes(u, start, p)
-                end = finish(u, start, d)
-                netw = end - start - minutes
+                work = minutes + n * interaction_minutes(u, now, proc[d.i])
+                end = now + work if d.offline else finish(u, now, work)
+                netw = end - now - minutes
             else:
-                end = start + minutes
+                end = now + minutes
                 netw = 0.0
-            pool.busy_minutes += (end if end < T else T) - start
+            pool.busy_minutes += (end if end < T else T) - now
             pool.served += 1
-            yield timeout(end - start)
-            release(pool)
-            return start, end, start - t0, netw
+            d.pool = pool
+            d.start = now
+            d.end = end
+            d.qw = now - t0 - blocked
+            d.netw = netw + blocked
+            d.callbacks = [then]
+            schedule(d, NORMAL, end - now)
 
-        def dossier(i: int) -> Any:
+        # ------------------------------------------------------------ the steps of a dossier
+        def arrive(i: int, now: float) -> None:
             u = recv[i]
-            p = proc[i]
             c = chan[i]
-            ri, ti, pi, ai = inter[p]
-            high = c == IN_PERSON or not in_person_first
             pool = (
                 choose_reception(u) if (pooled and c != IN_PERSON) else pools[rec_pool_of_unit[u]]
             )
             r_by[i] = pool.unit
-            start, end, qw, nt = yield from serve(pool, high, rec_min[i], ri, p)
-            r_rs[i] = start
+            high = c == IN_PERSON or not in_person_first
+            d = _Dossier(env, i)
+            d.offline = paper_desk and c == IN_PERSON
+            acquire(d, pool, high, rec_min[i], inter[proc[i]][0], received, now)
+
+        def received(d: _Dossier) -> None:
+            release(d.pool)
+            d.offline = False
+            i = d.i
+            end = d.end
+            r_rs[i] = d.start
             r_re[i] = end
-            qwait = qw
-            nwait = nt
-            r_q[i] = qwait
-            r_n[i] = nwait
+            r_q[i] = d.qw
+            r_n[i] = d.netw
             clock = end
-            if c != IN_PERSON and clock_at_limit and arrival[i] + limit < end:
+            if chan[i] != IN_PERSON and clock_at_limit and arrival[i] + limit < end:
                 clock = arrival[i] + limit
-            days = deadline_days[p]
-            due = deadline_of(clock, days)
             r_cs[i] = clock
+            due = deadline_of(clock, deadline_days[proc[i]])
             r_dl[i] = due
             if incomplete[i]:
+                if rule != "keep":
+                    # the clock stops while the applicant supplements: no deadline meanwhile
+                    r_dl[i] = NAN
+                    d.due = due
                 r_sr[i] = end
                 back = to_work(to_wall(end, "left") + delay[i])
                 if back > end:
-                    yield timeout(back - end)
-                r_st[i] = back
-                swait = back - end
-                pool = pools[rec_pool_of_unit[u]] if c == IN_PERSON else pool
-                start, end, qw, nt = yield from serve(pool, high, rec_min[i] * recheck, ri, p)
-                qwait += qw
-                nwait += nt
-                r_q[i] = qwait
-                r_n[i] = nwait
-                r_r2[i] = end
-                if rule == "restart":
-                    clock = end
-                    due = deadline_of(end, days)
-                    r_cs[i] = clock
-                elif rule == "pause":
-                    due += swait
-                r_dl[i] = due
-                r_s[i] = swait
-            h = handled[p]
-            if h == 1 and home[i] != u:
+                    d.back = back
+                    d.callbacks = [supplemented]
+                    schedule(d, NORMAL, back - end)
+                else:
+                    d.back = back
+                    supplemented(d)
+            else:
+                transfer(d)
+
+        def supplemented(d: _Dossier) -> None:
+            i = d.i
+            r_st[i] = d.back
+            c = chan[i]
+            # in person the applicant comes back to the home desk; online stays with the pool
+            pool = pools[rec_pool_of_unit[recv[i]]] if c == IN_PERSON else d.pool
+            high = c == IN_PERSON or not in_person_first
+            n = inter[proc[i]][0]
+            d.offline = paper_desk and c == IN_PERSON
+            acquire(d, pool, high, rec_min[i] * recheck, n, rechecked, env.now)
+
+        def rechecked(d: _Dossier) -> None:
+            release(d.pool)
+            d.offline = False
+            i = d.i
+            r_q[i] += d.qw
+            r_n[i] += d.netw
+            end = d.end
+            r_r2[i] = end
+            swait = r_st[i] - r_sr[i]
+            if rule == "restart":
+                r_cs[i] = end
+                r_dl[i] = deadline_of(end, deadline_days[proc[i]])
+            elif rule == "pause":
+                r_dl[i] = d.due + swait
+            r_s[i] = swait
+            transfer(d)
+
+        def transfer(d: _Dossier) -> None:
+            i = d.i
+            p = proc[i]
+            u = recv[i]
+            if handled[p] == 1 and home[i] != u:
                 # electronic transfer to the competent home unit: needs both ends reachable
                 t0 = env.now
-                d = ti * interaction_minutes(u, t0, p) if ti else 0.0
-                t1 = finish(home[i], finish(u, t0, d), 0.0)
+                ti = inter[p][1]
+                dt_ = ti * interaction_minutes(u, t0, p) if ti else 0.0
+                t1 = finish(home[i], finish(u, t0, dt_), 0.0)
+                d.pu = home[i]
                 if t1 > t0:
-                    yield timeout(t1 - t0)
-                nwait += t1 - t0
-                r_n[i] = nwait
-                pu = home[i]
+                    d.t0, d.end = t0, t1
+                    d.callbacks = [transferred]
+                    schedule(d, NORMAL, t1 - t0)
+                else:
+                    r_n[i] += t1 - t0
+                    processing(d)
             else:
-                pu = u
-            pp = proc_pool[p][pu]
-            if pp >= 0:
-                start, end, qw, nt = yield from serve(pools[pp], True, pro_min[i], pi, p)
-                r_ps[i] = start
-                r_pe[i] = end
-                qwait += qw
-                nwait += nt
-                r_q[i] = qwait
-                r_n[i] = nwait
-            ap = appr_pool[p][pu]
-            if ap >= 0:
-                start, end, qw, nt = yield from serve(pools[ap], True, app_min[i], ai, p)
-                r_as[i] = start
-                qwait += qw
-                nwait += nt
-            r_done[i] = env.now
-            r_q[i] = qwait
-            r_n[i] = nwait
+                d.pu = u
+                processing(d)
 
-        return dossier
+        def transferred(d: _Dossier) -> None:
+            r_n[d.i] += d.end - d.t0
+            processing(d)
+
+        def processing(d: _Dossier) -> None:
+            i = d.i
+            p = proc[i]
+            pp = proc_pool[p][d.pu]
+            if pp >= 0:
+                acquire(d, pools[pp], True, pro_min[i], inter[p][2], processed, env.now)
+            else:
+                approval(d)
+
+        def processed(d: _Dossier) -> None:
+            release(d.pool)
+            i = d.i
+            r_ps[i] = d.start
+            r_pe[i] = d.end
+            r_q[i] += d.qw
+            r_n[i] += d.netw
+            approval(d)
+
+        def approval(d: _Dossier) -> None:
+            i = d.i
+            p = proc[i]
+            ap = appr_pool[p][d.pu]
+            if ap >= 0:
+                acquire(d, pools[ap], True, app_min[i], inter[p][3], approved, env.now)
+            else:
+                r_done[i] = env.now
+
+        def approved(d: _Dossier) -> None:
+            release(d.pool)
+            i = d.i
+            r_as[i] = d.start
+            r_q[i] += d.qw
+            r_n[i] += d.netw
+            r_done[i] = env.now
+
+        return arrive
 
 
 __all__ = ["Layout", "Pool", "RepOutput", "build_layout", "horizon_calendar", "simulate"]

@@ -99,6 +99,7 @@ def dossier_frame(
         {
             "rep": np.full(n, out.rep, dtype=np.int32),
             "dossier": np.arange(n, dtype=np.int32),
+            "dossier_key": ds.key,
             "unit": pd.Categorical.from_codes(ds.receiving.astype(int), categories=codes),
             "home_unit": pd.Categorical.from_codes(ds.home.astype(int), categories=codes),
             "received_by": pd.Categorical.from_codes(by_codes, categories=codes),
@@ -133,13 +134,19 @@ def dossier_frame(
             "inbox_wait_working_hours": np.where(
                 ds.channel != IN_PERSON, (r["reception_start"] - ds.arrival) / 60.0, np.nan
             ),
-        }
+        },
+        # the columns are fresh arrays or views of the replication's output arrays: taking
+        # them as they are (pandas would copy by default) halves the peak memory of this step
+        copy=False,
     )
     return frame
 
 
 def _rate(df: pd.DataFrame, by: list[str]) -> pd.DataFrame:
     """Counts and on-time rate grouped by ``by`` (observed categories only)."""
+    if df.empty:  # e.g. nothing resolved yet: the grouped counts below would not be numeric
+        cols = ["arrived", "resolved", "on_time", "open", "open_overdue", "late", "on_time_rate"]
+        return pd.DataFrame(columns=[*by, *cols])
     g = df.groupby(by, observed=True, sort=True)
     out = pd.DataFrame(
         {
@@ -246,7 +253,11 @@ def rep_tables(
     procedures.insert(0, "rep", rep)
     channels = _rate(df, ["channel"])
     channels.insert(0, "rep", rep)
-    months = _rate(df[resolved], ["resolved_month"]).rename(columns={"resolved_month": "month"})
+    # only the columns _rate reads: df[resolved] would copy the whole per-dossier table
+    month_cols = ["resolved_month", "status", "on_time", "open_overdue"]
+    months = _rate(df.loc[resolved, month_cols], ["resolved_month"]).rename(
+        columns={"resolved_month": "month"}
+    )
     months.insert(0, "rep", rep)
     causes = (
         df.loc[late_mask]

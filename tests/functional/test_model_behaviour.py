@@ -270,8 +270,8 @@ def test_online_intake_deferred_during_system_outage(quick):
 
 def test_pooling_online_reception_spreads_load(quick):
     loaded = quick.with_changes({"staffing.units.QN21.reception": 5})  # Hồng Gai's desk overloaded
-    base = run(loaded, reps=3, seed=6)
-    pooled = run(loaded.with_changes({"pooling.online_reception": "province"}), reps=3, seed=6)
+    base = run(loaded, reps=5, seed=6)
+    pooled = run(loaded.with_changes({"pooling.online_reception": "province"}), reps=5, seed=6)
     d = pooled.dossiers
     online = d[d["channel"] == "online"]
     assert (online["received_by"].astype(str) != online["unit"].astype(str)).any()
