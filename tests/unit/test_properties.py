@@ -124,8 +124,8 @@ def mutate(raw: dict[str, Any], op: str, path: str, value: Any) -> None:
     parts = path.split(".")
     try:
         parent = get_path(raw, ".".join(parts[:-1])) if len(parts) > 1 else raw
-    except (KeyError, IndexError, TypeError):
-        return  # an earlier mutation removed or replaced the parent
+    except (KeyError, IndexError, TypeError, ValueError):
+        return  # an earlier mutation removed or replaced the parent (e.g. a mapping by a list)
     last: Any = parts[-1]
     if isinstance(parent, list):
         if not last.isdigit() or int(last) >= len(parent):
@@ -417,3 +417,12 @@ def test_random_overrides_are_accepted_and_run_or_rejected_cleanly(
 @given(base=st.sampled_from(sorted(BASES)), data=st.data())
 def test_large_random_search(base: str, data: st.DataObject) -> None:
     outcome_of_mapping(base, data.draw(mutations(base)))
+
+
+@settings(max_examples=1, database=None)
+@given(muts=st.just([("set", "calendar", []), ("set", "calendar.office_hours.0", None)]))
+def test_mutation_through_a_replaced_parent_is_skipped(
+    muts: list[tuple[str, str, Any]],
+) -> None:
+    """Regression: a mapping replaced by a list earlier must not break later mutations."""
+    outcome_of_mapping("mmc", muts)
