@@ -420,8 +420,12 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
         write_csv(res.curve, args.out / "curve.csv")
         write_csv(res.verification, args.out / "verification.csv")
         write_json(
-            manifest("calibrate", scenario=scn.to_dict(), result=res.to_json(),
-                     plots=[p.name for p in plots]),
+            manifest(
+                "calibrate",
+                scenario=scn.to_dict(),
+                result=res.to_json(),
+                plots=[p.name for p in plots],
+            ),
             args.out / "manifest.json",
         )
     if args.write:

@@ -160,8 +160,8 @@ LABELS: dict[str, tuple[str, str]] = {
         "hộp: tứ phân vị; râu: phân vị 5-95; n: số hồ sơ đã giải quyết, mọi lần lặp",
     ),
     # ---------------------------------------------------------------- titles
-    "title_rate_vs": ("On-time rate vs {factor}", "Tỷ lệ đúng hạn theo {factor}"),
-    "title_heatmap": ("On-time rate (%) by {x} and {y}", "Tỷ lệ đúng hạn (%) theo {x} và {y}"),
+    "title_rate_vs": ("{kpi} vs {factor}", "{kpi} theo {factor}"),
+    "title_heatmap": ("{kpi} by {x} and {y}", "{kpi} theo {x} và {y}"),
     "title_units": (
         "On-time rate by unit ({reps} replications, 95% CI)",
         "Tỷ lệ đúng hạn theo đơn vị ({reps} lần lặp, KTC 95%)",

@@ -111,7 +111,9 @@ def rate_vs_factor(
     ax.set_ylabel(label(kpi, lang))
     if kpi in ("on_time_rate", "utilisation_reception"):
         _pct_axis(ax.yaxis)
-    ax.set_title(_wrap(label("title_rate_vs", lang, factor=label(factor, lang))))
+    ax.set_title(
+        _wrap(label("title_rate_vs", lang, kpi=label(kpi, lang), factor=label(factor, lang)))
+    )
     ax.grid(alpha=0.3)
     if connect:
         ax.fill_between([], [], [], color="gray", alpha=0.2, label=label("ci95", lang))
@@ -156,6 +158,8 @@ def heatmap(
         vmin, vmax = vmin - 1e-3, vmax + 1e-3
     im: Any = None
     pct = kpi in ("on_time_rate", "utilisation_reception")
+    # green = good: high on-time rates, low waits / late counts / utilisation
+    cmap = "RdYlGn" if kpi == "on_time_rate" else "RdYlGn_r"
     for ax, (key, g) in zip(axes, panels, strict=False):
         xs = sorted(pd.unique(g[x]), key=_sort_key)
         ys = sorted(pd.unique(g[y]), key=_sort_key)
@@ -167,7 +171,7 @@ def heatmap(
                 grid.to_numpy(dtype=float),
                 origin="lower",
                 aspect="auto",
-                cmap="RdYlGn",
+                cmap=cmap,
                 vmin=vmin,
                 vmax=vmax,
             )
@@ -185,7 +189,7 @@ def heatmap(
                 g[x].astype(float),
                 g[y].astype(float),
                 c=g[kpi].astype(float),
-                cmap="RdYlGn",
+                cmap=cmap,
                 vmin=vmin,
                 vmax=vmax,
                 s=60,
@@ -208,7 +212,8 @@ def heatmap(
         if pct:
             cb.formatter = FuncFormatter(lambda v, _: f"{100 * v:.1f}%")
             cb.update_ticks()
-    fig.suptitle(_wrap(label("title_heatmap", lang, x=label(x, lang), y=label(y, lang)), 70))
+    title = label("title_heatmap", lang, kpi=label(kpi, lang), x=label(x, lang), y=label(y, lang))
+    fig.suptitle(_wrap(title, 70))
     return fig
 
 

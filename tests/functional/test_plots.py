@@ -136,6 +136,29 @@ def test_rate_vs_factor_and_heatmap_contents(sweep_dir):
     assert len(panels) == 2  # one per reception level
     cell_text = [t.get_text() for t in panels[0].texts]
     assert len(cell_text) == 4 and all(t.replace(".", "").isdigit() for t in cell_text)
+    assert fig.get_suptitle().startswith("On-time rate (%) by")
+    assert panels[0].get_images()[0].get_cmap().name == "RdYlGn"  # green = high rate
+
+
+def test_sweep_plots_of_another_kpi_say_which(sweep_dir):
+    """Titles name the KPI plotted; for waits green means short (reversed colour map)."""
+    points = sim.read_sweep(sweep_dir)[1]
+    kpi = "queue_wait_minutes_mean"
+    others = ["staffing.multiplier.justice", "staffing.multiplier.reception"]
+    ax = plots.rate_vs_factor(points, "network.link_mbps", by=others, kpi=kpi).axes[0]
+    assert ax.get_title().startswith("Mean wait for officers")
+    assert ax.get_ylabel() == "Mean wait for officers (working minutes)"
+    fig = plots.heatmap(
+        points,
+        "staffing.multiplier.justice",
+        "network.link_mbps",
+        facets=["staffing.multiplier.reception"],
+        kpi=kpi,
+        lang="vi",
+    )
+    assert fig.get_suptitle().startswith("Thời gian chờ cán bộ trung bình")
+    panel = next(a for a in fig.axes if a.get_images())
+    assert panel.get_images()[0].get_cmap().name == "RdYlGn_r"
 
 
 def test_every_label_has_both_languages():
