@@ -150,7 +150,8 @@ def heatmap(
     n = max(1, len(panels))
     ncols = min(3, n)
     nrows = math.ceil(n / ncols)
-    fig = Figure(figsize=(4.6 * ncols + 1.2, 3.9 * nrows + 0.6), layout="constrained")
+    width = 4.6 * ncols + 1.2
+    fig = Figure(figsize=(width, 3.9 * nrows + 0.6), layout="constrained")
     axes = np.atleast_1d(fig.subplots(nrows, ncols, squeeze=False)).ravel()
     vmin = float(done[kpi].min()) if len(done) else 0.0
     vmax = float(done[kpi].max()) if len(done) else 1.0
@@ -213,7 +214,7 @@ def heatmap(
             cb.formatter = FuncFormatter(lambda v, _: f"{100 * v:.1f}%")
             cb.update_ticks()
     title = label("title_heatmap", lang, kpi=label(kpi, lang), x=label(x, lang), y=label(y, lang))
-    fig.suptitle(_wrap(title, 70))
+    fig.suptitle(_wrap(title, min(90, int(9 * width))))  # about 9 title characters an inch
     return fig
 
 

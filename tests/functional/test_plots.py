@@ -161,6 +161,16 @@ def test_sweep_plots_of_another_kpi_say_which(sweep_dir):
     assert panel.get_images()[0].get_cmap().name == "RdYlGn_r"
 
 
+def test_heatmap_title_fits_a_one_panel_figure(sweep_dir):
+    """The longest (Vietnamese) title is wrapped to the figure's width, nothing cut off."""
+    points = sim.read_sweep(sweep_dir)[1]
+    points = points[points["staffing.multiplier.reception"] == 0.8]
+    fig = plots.heatmap(points, "staffing.multiplier.justice", "network.link_mbps", lang="vi")
+    fig.canvas.draw()
+    box = fig._suptitle.get_window_extent()
+    assert box.x0 >= 0 and box.x1 <= fig.bbox.width
+
+
 def test_every_label_has_both_languages():
     for key, (en, vi) in LABELS.items():
         assert en and vi, key
