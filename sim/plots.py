@@ -27,12 +27,12 @@ from matplotlib.ticker import FuncFormatter, PercentFormatter
 from sim.labels import LABELS, label
 
 FORMATS: tuple[str, ...] = ("png", "svg")
-_PCT = PercentFormatter(xmax=1.0, decimals=1)
 _TYPE_COLOURS = {"phường": "tab:blue", "xã": "tab:green", "đặc khu": "tab:orange"}
 
 
-def _pct_axis(axis: Any, decimals: int = 1) -> None:
-    axis.set_major_formatter(PercentFormatter(xmax=1.0, decimals=decimals))
+def _pct_axis(axis: Any) -> None:
+    """Percent tick labels with as many decimals as the axis span needs (no repeated labels)."""
+    axis.set_major_formatter(PercentFormatter(xmax=1.0, decimals=None))
 
 
 def _is_numeric(values: Sequence[Any]) -> bool:
@@ -246,7 +246,7 @@ def unit_rates(units: pd.DataFrame, *, lang: str = "en", reps: int | None = None
     ax.set_yticks(ypos, [f"{n} ({c})" for n, c in zip(u["name"], u["code"], strict=True)])
     ax.tick_params(axis="y", labelsize=8)
     ax.set_ylim(-0.7, len(u) - 0.3)
-    _pct_axis(ax.xaxis, 1)
+    _pct_axis(ax.xaxis)
     ax.set_xlabel(label("on_time_rate", lang))
     ax.grid(axis="x", alpha=0.3)
     for t, c in _TYPE_COLOURS.items():

@@ -7,6 +7,7 @@ import warnings
 from pathlib import Path
 
 import matplotlib.image as mpimg
+import pandas as pd
 import pytest
 import yaml
 
@@ -185,3 +186,17 @@ def test_plot_dir_needs_a_result_folder(tmp_path):
     (tmp_path / "manifest.json").write_text(json.dumps({"kind": "nonsense"}), encoding="utf-8")
     with pytest.raises(ScenarioError, match="unknown result kind"):
         plots.plot_dir(tmp_path)
+
+
+def test_percent_ticks_are_distinct_on_a_narrow_range(run_dir):
+    """Rates within a fraction of a point still get distinct tick labels (enough decimals)."""
+    units = pd.read_csv(run_dir / "units.csv")
+    units = units.assign(
+        on_time_rate=[0.998 + 0.0002 * (i % 10) for i in range(len(units))],
+        on_time_ci95_low=float("nan"),
+        on_time_ci95_high=float("nan"),
+    )
+    fig = plots.unit_rates(units, reps=1)
+    fig.canvas.draw()
+    ticks = [t.get_text() for t in fig.axes[0].get_xticklabels() if t.get_text()]
+    assert len(ticks) >= 3 and len(set(ticks)) == len(ticks), ticks
