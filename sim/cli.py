@@ -30,24 +30,23 @@ def _pct(x: float) -> str:
     return "n/a" if x is None or (isinstance(x, float) and math.isnan(x)) else f"{100 * x:.2f}%"
 
 
-def _positive_int(text: str) -> int:
+def _int_in(text: str, low: int, high: int | None, message: str) -> int:
+    """``text`` as an integer in [low, high] (no upper bound if None), else ``message``."""
     try:
         v = int(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"not an integer: {text!r}") from None
-    if v < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, got {v}")
+    if v < low or (high is not None and v > high):
+        raise argparse.ArgumentTypeError(message.format(v=v))
     return v
+
+
+def _positive_int(text: str) -> int:
+    return _int_in(text, 1, None, "must be at least 1, got {v}")
 
 
 def _workers(text: str) -> int:
-    try:
-        v = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not an integer: {text!r}") from None
-    if v < 0:
-        raise argparse.ArgumentTypeError(f"must be 0 (all cores) or more, got {v}")
-    return v
+    return _int_in(text, 0, None, "must be 0 (all cores) or more, got {v}")
 
 
 def _out_dir(path: Path, option: str = "--out") -> Path:
@@ -64,13 +63,7 @@ def _out_dir(path: Path, option: str = "--out") -> Path:
 
 
 def _seed(text: str) -> int:
-    try:
-        v = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not an integer: {text!r}") from None
-    if not 0 <= v < 2**63:
-        raise argparse.ArgumentTypeError("seed must be between 0 and 2**63-1")
-    return v
+    return _int_in(text, 0, 2**63 - 1, "seed must be between 0 and 2**63-1")
 
 
 def _reps(text: str) -> int | str:

@@ -166,8 +166,13 @@ class Results:
         }
 
 
-def _collect(tables: list[RepTables], attr: str) -> pd.DataFrame:
-    frames = [getattr(t, attr) for t in tables]
+GROUP_TABLES = ("units", "procedures", "channels", "months", "causes", "pools", "backlog")
+"""The per-replication group tables that :class:`Results` and :class:`RepTables` share."""
+
+
+def _collect(parts: Sequence[Any], attr: str) -> pd.DataFrame:
+    """Stack one table of several replications (or batches of them) in order."""
+    frames = [getattr(t, attr) for t in parts]
     full = [f for f in frames if f is not None and len(f)]
     if full:
         return pd.concat(full, ignore_index=True)
@@ -247,13 +252,7 @@ def run(
         scenario=scenario,
         seed=seed,
         replications=_collect(tables, "kpis"),
-        units=_collect(tables, "units"),
-        procedures=_collect(tables, "procedures"),
-        channels=_collect(tables, "channels"),
-        months=_collect(tables, "months"),
-        causes=_collect(tables, "causes"),
-        pools=_collect(tables, "pools"),
-        backlog=_collect(tables, "backlog"),
+        **{name: _collect(tables, name) for name in GROUP_TABLES},
         dossiers=pd.concat(kept, ignore_index=True) if kept else None,
         wall_seconds=time.perf_counter() - t0,
         meta={"first_rep": first_rep, "workers": ex.workers},
@@ -306,26 +305,12 @@ def replications_of(results: Sequence[Results]) -> pd.DataFrame:
 def combine_results(parts: Sequence[Results]) -> Results:
     """Stack results of consecutive replication batches of one scenario (same seed)."""
     first = parts[0]
-
-    def cat(attr: str) -> pd.DataFrame:
-        frames = [getattr(p, attr) for p in parts]
-        full = [f for f in frames if f is not None and len(f)]
-        if full:
-            return pd.concat(full, ignore_index=True)
-        return next((f for f in frames if f is not None), pd.DataFrame())
-
     kept = [p.dossiers for p in parts if p.dossiers is not None]
     return Results(
         scenario=first.scenario,
         seed=first.seed,
-        replications=cat("replications"),
-        units=cat("units"),
-        procedures=cat("procedures"),
-        channels=cat("channels"),
-        months=cat("months"),
-        causes=cat("causes"),
-        pools=cat("pools"),
-        backlog=cat("backlog"),
+        replications=_collect(parts, "replications"),
+        **{name: _collect(parts, name) for name in GROUP_TABLES},
         dossiers=pd.concat(kept, ignore_index=True) if kept else None,
         wall_seconds=sum(p.wall_seconds for p in parts),
         meta=dict(first.meta),

@@ -3,25 +3,14 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pandas as pd
 import pytest
+from clitools import tthc
 
 ROOT = Path(__file__).resolve().parents[2]
 SCEN = ROOT / "scenarios"
-
-
-def tthc(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "sim", *args],
-        capture_output=True,
-        text=True,
-        cwd=cwd or ROOT,
-        timeout=600,
-    )
 
 
 def test_run_json_is_one_object_and_reproducible():

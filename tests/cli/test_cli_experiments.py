@@ -3,30 +3,17 @@
 from __future__ import annotations
 
 import json
-import os
-import signal
 import subprocess
-import sys
-import time
 from pathlib import Path
 
 import pandas as pd
 import yaml
+from clitools import kill_when, tthc
 
 from sim.sweep import run_sweep
 
 ROOT = Path(__file__).resolve().parents[2]
 QUICK = ROOT / "scenarios" / "validation" / "quick.yaml"
-
-
-def tthc(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "sim", *args],
-        capture_output=True,
-        text=True,
-        cwd=cwd or ROOT,
-        timeout=300,
-    )
 
 
 def write(path: Path, data: dict) -> Path:
@@ -141,27 +128,11 @@ def test_sweep_killed_midway_then_resumed(tmp_path):
     """No lost and no duplicated points after a kill and --resume."""
     path = tiny_sweep(tmp_path, set={"horizon.end": "2025-08-29"})
     out = tmp_path / "killed"
-    stderr = (tmp_path / "stderr.txt").open("w")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "sim", "sweep", str(path), "--workers", "1", "--out", str(out)],
-        cwd=ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=stderr,
-        start_new_session=True,
+    kill_when(
+        ["sweep", str(path), "--workers", "1", "--out", str(out)],
+        lambda: len(list((out / "points").glob("*.parquet"))) >= 2,
+        tmp_path / "stderr.txt",
     )
-    try:
-        deadline = time.monotonic() + 120
-        while time.monotonic() < deadline and proc.poll() is None:
-            if len(list((out / "points").glob("*.parquet"))) >= 2:
-                break
-            time.sleep(0.02)
-        assert proc.poll() is None, (tmp_path / "stderr.txt").read_text()
-        os.killpg(proc.pid, signal.SIGKILL)
-    finally:
-        if proc.poll() is None:
-            os.killpg(proc.pid, signal.SIGKILL)
-        proc.wait(timeout=30)
-        stderr.close()
     before = sorted(p.name for p in (out / "points").glob("*.parquet"))
     assert 2 <= len(before) < 6, before  # killed midway
     assert not (out / "manifest.json").exists()

@@ -15,14 +15,12 @@ import re
 import shutil
 import signal
 import stat
-import subprocess
-import sys
-import time
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 import pytest
+from clitools import kill_when, tthc
 
 from sim import outputs
 from sim.calibrate import write_value
@@ -33,18 +31,6 @@ ROOT = Path(__file__).resolve().parents[2]
 QUICK = ROOT / "scenarios" / "validation" / "quick.yaml"
 # one week of the quick scenario keeps 20 replications within a few seconds
 SHORT = "horizon.end=2025-08-22"
-
-
-def tthc_command() -> list[str]:
-    """The installed console command, or the module when the script is not on disk."""
-    script = Path(sys.executable).parent / "tthc-sim"
-    return [str(script)] if script.exists() else [sys.executable, "-m", "sim"]
-
-
-def tthc(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [*tthc_command(), *args], capture_output=True, text=True, cwd=ROOT, timeout=300
-    )
 
 
 def visible(folder: Path) -> list[str]:
@@ -76,27 +62,8 @@ def test_run_killed_midway_leaves_nothing_that_looks_complete(
     (out / "manifest.json").write_text('{"kind": "run", "reps": 1}\n', encoding="utf-8")
     args = ["run", str(QUICK), "--reps", "20", "--out", str(out), "--set", SHORT]
     err_path = tmp_path / "stderr.txt"
-    with err_path.open("w") as err_file:
-        proc = subprocess.Popen(
-            [*tthc_command(), *args],
-            cwd=ROOT,
-            stdout=subprocess.DEVNULL,
-            stderr=err_file,
-            start_new_session=True,
-        )
-        try:
-            deadline = time.monotonic() + 120
-            while time.monotonic() < deadline and proc.poll() is None:
-                if _first_rep_done(err_path, out):
-                    break
-                time.sleep(0.05)
-            assert proc.poll() is None, f"finished before the kill: {err_path.read_text()}"
-            os.killpg(proc.pid, signal.SIGKILL)
-        finally:
-            if proc.poll() is None:
-                os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait(timeout=30)
-    assert proc.returncode == -signal.SIGKILL
+    code = kill_when(args, lambda: _first_rep_done(err_path, out), err_path)
+    assert code == -signal.SIGKILL
 
     # nothing under a final name: no manifest (the old one is gone too), no partial tables
     assert visible(out) == [], visible(out)

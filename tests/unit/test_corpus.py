@@ -11,14 +11,13 @@ command-line arguments to ``run``, ``compare``, ``calibrate``, ``sweep`` and ``p
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
+from clitools import tthc
 
 from sim.cli import main
 from sim.scenario import ScenarioError, load_scenario
@@ -124,21 +123,11 @@ def test_case_is_rejected_with_the_field_named(
 CLI_CASES = [c for c in CASES if c.get("cli")]
 
 
-def _run_cli(args: list[str]) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "sim", *args],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        timeout=120,
-    )
-
-
 def test_sample_through_the_real_command(tmp_path: Path) -> None:
     """The cases marked ``cli: true`` through ``python -m sim validate`` (two at a time)."""
     jobs = [(c, cli_args(c, case_path(c, tmp_path))) for c in CLI_CASES]
     with ThreadPoolExecutor(max_workers=2) as pool:
-        done = list(pool.map(lambda job: _run_cli(job[1]), jobs))
+        done = list(pool.map(lambda job: tthc(*job[1], timeout=120), jobs))
     problems = []
     for (case, _), proc in zip(jobs, done, strict=True):
         try:
@@ -290,7 +279,7 @@ def test_sweep_sample_through_the_real_command(tmp_path: Path) -> None:
         path = sweep_case_path(c, tmp_path)
         jobs.append((c, ["sweep", str(path), "--out", str(tmp_path / f"out{k}"), "--workers", "1"]))
     with ThreadPoolExecutor(max_workers=2) as pool:
-        done = list(pool.map(lambda job: _run_cli(job[1]), jobs))
+        done = list(pool.map(lambda job: tthc(*job[1], timeout=120), jobs))
     problems = []
     for (case, args), proc in zip(jobs, done, strict=True):
         try:
@@ -484,7 +473,7 @@ def test_bad_arguments_through_the_real_command(tmp_path: Path) -> None:
     jobs = [c for c in _argument_cases(tmp_path) if c[0] in chosen]
     assert len(jobs) == len(chosen)
     with ThreadPoolExecutor(max_workers=2) as pool:
-        done = list(pool.map(lambda job: _run_cli(job[1]), jobs))
+        done = list(pool.map(lambda job: tthc(*job[1], timeout=120), jobs))
     problems = []
     for (name, _, fragments), proc in zip(jobs, done, strict=True):
         try:

@@ -588,22 +588,6 @@ SCHEMA_CASES = [
 
 
 @pytest.mark.parametrize(
-    ("base", "edits", "path", "fragment"),
-    [pytest.param(*case[:4], id=case[4]) for case in SCHEMA_CASES],
-)
-def test_schema_rule(
-    base: str,
-    edits: dict[str, Any],
-    path: str,
-    fragment: str,
-    baseline_raw: dict[str, Any],
-    mmc_raw: dict[str, Any],
-) -> None:
-    raw = {"baseline": baseline_raw, "mmc": mmc_raw}[base]
-    check(dict_error(apply_edits(raw, edits)), SOURCE, path, fragment)
-
-
-@pytest.mark.parametrize(
     ("where", "value", "prefix", "fragment"),
     [
         ("staffing.by_unit_type.city", {"reception": 2}, "staffing.by_unit_type.city", "phường"),
@@ -1064,9 +1048,9 @@ CROSS_CASES = [
 
 @pytest.mark.parametrize(
     ("base", "edits", "path", "fragment"),
-    [pytest.param(*case[:4], id=case[4]) for case in CROSS_CASES],
+    [pytest.param(*case[:4], id=case[4]) for case in [*SCHEMA_CASES, *CROSS_CASES]],
 )
-def test_cross_check_rule(
+def test_validation_rule(
     base: str,
     edits: dict[str, Any],
     path: str,
