@@ -23,6 +23,8 @@ from typing import Any
 
 import pandas as pd
 
+from sim.results import t_interval
+
 ROOT = Path(__file__).resolve().parents[1]
 DOC = ROOT / "docs" / "model.md"
 BASELINE = ROOT / "scenarios" / "baseline.yaml"
@@ -191,9 +193,9 @@ def facts_block(reps: int, workers: int, seed: int) -> tuple[str, Any]:
     scn = sim.load_scenario(BASELINE)
     res = sim.run(scn, reps=reps, seed=seed, workers=workers, keep_dossiers=False)
     r = res.replications
-    m_rate, lo, hi = _ci(r["on_time_rate"])
-    arrived = _ci(r["arrived"])
-    online = _ci(r["online_share"])
+    m_rate, lo, hi = t_interval(r["on_time_rate"])
+    arrived = t_interval(r["arrived"])
+    online = t_interval(r["online_share"])
     hg = res.units[res.units["code"] == "QN21"]
     months = res.group_table("months")
     table = [
@@ -253,7 +255,7 @@ def _hong_gai_july(
         net = build_network(scn, cal, lay.codes, types, lay.procedure_ids, seed, rep)
         ds = generate(scn, cal, lay.frame, seed, rep, net.system_down_wall)
         counts.append(int(((ds.receiving == hg) & (ds.wall_arrival < july_end)).sum()))
-    return _ci(pd.Series(counts))
+    return t_interval(counts)
 
 
 def attribution_block(reps: int, workers: int, seed: int) -> str:
@@ -283,12 +285,6 @@ def attribution_block(reps: int, workers: int, seed: int) -> str:
         f"{reps} replications, seed {seed}; shares may overlap (a dossier can be rescued by several)."
     )
     return "\n".join(lines)
-
-
-def _ci(x: pd.Series) -> tuple[float, float, float]:
-    from sim.results import t_interval
-
-    return t_interval(x)
 
 
 def _ok(flag: bool) -> str:
