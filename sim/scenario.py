@@ -37,6 +37,7 @@ from pydantic import (
     ValidationError,
     ValidationInfo,
     field_validator,
+    model_validator,
 )
 
 from sim.distributions import Distribution, Exponential
@@ -402,8 +403,108 @@ class RunSettings(Model):
     check_invariants: bool = True
 
 
+class Prior(Model):
+    """A bounded prior of one calibrated parameter (``calibration.priors``).
+
+    ``uniform`` is flat on [low, high]; ``loguniform`` is flat in log(value) (needs low > 0).
+    Integer fields (officer counts) take the proposed value rounded half to even.
+    """
+
+    dist: Literal["uniform", "loguniform"] = "uniform"
+    low: float
+    high: float
+    note: str = ""
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Prior:
+        if not self.low < self.high:
+            raise ValueError(f"need low < high, got [{self.low}, {self.high}]")
+        if self.dist == "loguniform" and self.low <= 0:
+            raise ValueError(f"a loguniform prior needs low > 0, got {self.low}")
+        return self
+
+
+class UncertainRange(Model):
+    """A parameter marked as an assumption, with the range screening explores (``uncertain``)."""
+
+    low: float
+    high: float
+    note: str = ""
+
+    @model_validator(mode="after")
+    def _ordered(self) -> UncertainRange:
+        if not self.low < self.high:
+            raise ValueError(f"need low < high, got [{self.low}, {self.high}]")
+        return self
+
+
+class TargetSpec(Model):
+    """One calibration target: a registered metric (``sim.targets``), its reported value and
+    tolerance. Give ``value`` with ``tolerance`` (symmetric half-width) or ``range`` [low,
+    high] (``value`` then defaults to its midpoint); the ABC distance measures each target's
+    deviation in units of its tolerance, so 1 means "at the edge of the reported range"."""
+
+    value: float | None = None
+    tolerance: Annotated[float, Field(gt=0.0)] | None = None
+    range: tuple[float, float] | None = None
+    reported: str = ""
+    source: str = ""
+
+    @model_validator(mode="after")
+    def _complete(self) -> TargetSpec:
+        if self.range is not None:
+            lo, hi = self.range
+            if not lo < hi:
+                raise ValueError(f"range needs low < high, got [{lo}, {hi}]")
+            if self.value is not None and not lo <= self.value <= hi:
+                raise ValueError(f"value {self.value} is outside its range [{lo}, {hi}]")
+            if self.tolerance is not None:
+                raise ValueError("give either tolerance or range, not both")
+        elif self.value is None or self.tolerance is None:
+            raise ValueError("a target needs value and tolerance, or range")
+        return self
+
+    @property
+    def centre(self) -> float:
+        """The value the distance is measured from."""
+        if self.value is not None:
+            return self.value
+        assert self.range is not None
+        return (self.range[0] + self.range[1]) / 2
+
+    @property
+    def bounds(self) -> tuple[float, float]:
+        """The accepted range: value +/- tolerance, or the given range."""
+        if self.range is not None:
+            return self.range
+        assert self.value is not None and self.tolerance is not None
+        return (self.value - self.tolerance, self.value + self.tolerance)
+
+    def scaled(self, x: float) -> float:
+        """Deviation of ``x`` from :attr:`centre` in units of the tolerance on its side."""
+        lo, hi = self.bounds
+        c = self.centre
+        if x >= c:
+            return (x - c) / (hi - c) if hi > c else math.inf
+        return (c - x) / (c - lo) if c > lo else math.inf
+
+
+class AbcSettings(Model):
+    """Budget of the ABC-SMC fit (``calibration.abc``)."""
+
+    population: Annotated[int, Field(ge=2, le=100000)] = 100
+    generations: Annotated[int, Field(ge=1, le=1000)] = 8
+    min_epsilon: NonNegative = 0.0
+    max_simulations: Annotated[int, Field(ge=1)] | None = None
+    min_acceptance_rate: Annotated[float, Field(ge=0.0, le=1.0)] = 0.0
+
+
 class CalibrationSpec(Model):
-    """What ``tthc-sim calibrate`` fits: one parameter (dotted path) within bounds."""
+    """What ``tthc-sim calibrate`` fits.
+
+    ``--method bisect``: one parameter (dotted path) within bounds to one target on-time rate.
+    ``--method abc``: the parameters of ``priors`` to every target of ``targets`` at once.
+    """
 
     parameter: str
     bounds: tuple[float, float]
@@ -411,6 +512,20 @@ class CalibrationSpec(Model):
     kpi: Literal["on_time_rate"] = "on_time_rate"
     reps: Annotated[int, Field(ge=2, le=1000)] = 10
     increasing: bool | None = None
+    priors: dict[str, Prior] = {}
+    targets: dict[str, TargetSpec] = {}
+    abc: AbcSettings = AbcSettings()
+
+    @field_validator("targets")
+    @classmethod
+    def _known_metrics(cls, v: dict[str, TargetSpec]) -> dict[str, TargetSpec]:
+        from sim.targets import check_metric
+
+        for name in v:
+            problem = check_metric(name)
+            if problem:
+                raise ValueError(f"{name!r}: {problem}")
+        return v
 
     @field_validator("bounds")
     @classmethod
@@ -438,6 +553,7 @@ class Scenario(Model):
     pooling: Pooling = Pooling()
     run: RunSettings = RunSettings()
     calibration: CalibrationSpec | None = None
+    uncertain: dict[str, UncertainRange] = {}
 
     def to_dict(self) -> dict[str, Any]:
         """The resolved scenario as plain JSON-compatible data."""
@@ -1042,13 +1158,100 @@ def scenario_from_dict(raw: Mapping[str, Any], source: str = "<dict>") -> Scenar
         if more:
             msg += f" (and {more} more problem{'s' if more > 1 else ''})"
         raise ScenarioError(source, _loc(err["loc"]), msg) from None
-    errs = _cross_check(scn)
+    errs = _cross_check(scn) or check_parameter_ranges(scn)
     if errs:
         path, msg = errs[0]
         if len(errs) > 1:
             msg += f" (and {len(errs) - 1} more problem{'s' if len(errs) > 2 else ''})"
         raise ScenarioError(source, path, msg)
     return scn
+
+
+def get_path(raw: Mapping[str, Any], path: str) -> Any:
+    """The value at a dotted path of a nested mapping; KeyError if there is none."""
+    node: Any = raw
+    for part in path.split("."):
+        if isinstance(node, list) and part.isdigit() and int(part) < len(node):
+            node = node[int(part)]
+        elif isinstance(node, Mapping) and part in node:
+            node = node[part]
+        else:
+            raise KeyError(path)
+    return node
+
+
+def bare_dict(s: Scenario) -> dict[str, Any]:
+    """The scenario as data without the sections that describe its uncertainty
+    (``uncertain``, ``calibration``): what a simulation at fixed parameter values needs."""
+    raw = s.to_dict()
+    raw.pop("uncertain", None)
+    raw["calibration"] = None
+    return raw
+
+
+def parameter_value(value: float, current: Any) -> float | int:
+    """A proposed parameter value in the field's own type (integers rounded)."""
+    return int(round(value)) if isinstance(current, int) else float(value)
+
+
+def check_parameter_ranges(s: Scenario) -> list[tuple[str, str]]:
+    """Every path of ``uncertain`` and ``calibration.priors`` names a number of the scenario,
+    and both ends of its range are valid values of that field (checked by validating the
+    scenario at all lows, then at all highs; per parameter only to name a failing one)."""
+    sections: list[tuple[str, Mapping[str, Prior | UncertainRange]]] = []
+    if s.uncertain:
+        sections.append(("uncertain", s.uncertain))
+    if s.calibration is not None and s.calibration.priors:
+        sections.append(("calibration.priors", s.calibration.priors))
+    if not sections:
+        return []
+    bare = bare_dict(s)
+    errs: list[tuple[str, str]] = []
+    items: list[tuple[str, str, dict[str, float | int]]] = []  # (field, path, {side: value})
+    for section, entries in sections:
+        for path, rng in entries.items():
+            field = f"{section}.{path}"
+            try:
+                current = get_path(bare, path)
+            except KeyError:
+                errs.append((field, f"no parameter {path!r} in the scenario"))
+                continue
+            if isinstance(current, bool) or not isinstance(current, int | float):
+                errs.append((field, f"{path!r} is not a number (got {_input_repr(current)})"))
+                continue
+            ends = {
+                "low": parameter_value(rng.low, current),
+                "high": parameter_value(rng.high, current),
+            }
+            items.append((field, path, ends))
+    if errs:
+        return errs
+
+    def invalid(changes: list[tuple[str, float | int]]) -> ScenarioError | None:
+        raw = copy.deepcopy(bare)
+        for path, v in changes:
+            set_path(raw, path, v)
+        try:
+            scenario_from_dict(raw, "<range check>")
+        except ScenarioError as exc:
+            return exc
+        return None
+
+    for side in ("low", "high"):
+        if invalid([(path, ends[side]) for _, path, ends in items]) is None:
+            continue
+        for field, path, ends in items:  # name the parameters whose end is invalid
+            exc = invalid([(path, ends[side])])
+            if exc is not None:
+                errs.append(
+                    (
+                        field,
+                        f"{side} end {ends[side]} is outside the parameter's valid range "
+                        f"({exc.path}: {exc.message})",
+                    )
+                )
+        return errs or [(items[0][0], f"the {side} ends together make the scenario invalid")]
+    return []
 
 
 def load_scenario(path: str | Path, overrides: Sequence[str] = ()) -> Scenario:
