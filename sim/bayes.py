@@ -595,7 +595,9 @@ def _duration(seconds: float) -> str:
 
 
 @dataclass(frozen=True)
-class _PpcTask:
+class TargetTask:
+    """One replication at given parameter values whose targets are wanted (picklable)."""
+
     base: dict[str, Any]
     values: dict[str, float]
     names: tuple[str, ...]
@@ -603,7 +605,8 @@ class _PpcTask:
     rep: int
 
 
-def _ppc_run(task: _PpcTask) -> dict[str, float]:
+def run_target_task(task: TargetTask) -> dict[str, float]:
+    """Targets of one :class:`TargetTask` (the unit of work sent to executors)."""
     return simulate_targets(
         apply_values(task.base, task.values), list(task.names), task.seed, task.rep
     )
@@ -619,10 +622,10 @@ def predictive(
     draws = post.draws(n, seed)
     base = bare_dict(scn)
     tasks = [
-        _PpcTask(base, {p: float(d[p]) for p in post.parameters}, tuple(names), seed, 10**6 + i)
+        TargetTask(base, {p: float(d[p]) for p in post.parameters}, tuple(names), seed, 10**6 + i)
         for i, d in enumerate(draws.to_dict("records"))
     ]
-    results = executor_map(ex)(_ppc_run, tasks)
+    results = executor_map(ex)(run_target_task, tasks)
     return pd.concat([draws, pd.DataFrame(results)], axis=1)
 
 

@@ -159,6 +159,22 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--set", dest="overrides", action="append", default=[], metavar="PATH=VALUE")
     c.add_argument("--json", action="store_true", help="print one JSON object on stdout")
     c.add_argument("--no-progress", action="store_true")
+    c.add_argument(
+        "--method",
+        choices=("abc", "bisect"),
+        default=None,
+        help="abc: all calibration.priors to all calibration.targets (ABC-SMC, the default "
+        "when the scenario has priors); bisect: one parameter to the on-time rate",
+    )
+    c.add_argument(
+        "--scheduler", default=None, metavar="ADDRESS", help="Dask scheduler, tcp://HOST:PORT"
+    )
+    c.add_argument("--population", type=_positive_int, default=None, help="abc: particles")
+    c.add_argument("--generations", type=_positive_int, default=None, help="abc: at most")
+    c.add_argument("--ppc", type=_workers, default=20, help="abc: posterior predictive simulations")
+    c.add_argument(
+        "--restart", action="store_true", help="abc: discard the history in --out, start anew"
+    )
 
     cp = sub.add_parser("compare", help="paired comparison; the first scenario is the reference")
     cp.add_argument("scenarios", type=Path, nargs="+", metavar="SCENARIO")
@@ -180,6 +196,43 @@ def build_parser() -> argparse.ArgumentParser:
     cp.add_argument("--lang", choices=("en", "vi"), default="en", help="plot labels")
     cp.add_argument("--json", action="store_true", help="print one JSON object on stdout")
     cp.add_argument("--no-progress", action="store_true")
+    cp.add_argument(
+        "--posterior",
+        type=Path,
+        default=None,
+        metavar="FILE",
+        help="posterior.parquet: run every scenario under --draws posterior draws and report "
+        "stochastic-only and total (calibration + stochastic) intervals",
+    )
+    cp.add_argument(
+        "--draws", type=_positive_int, default=None, help="with --posterior (default 20)"
+    )
+    cp.add_argument(
+        "--scheduler", default=None, metavar="ADDRESS", help="Dask scheduler, tcp://HOST:PORT"
+    )
+
+    sc = sub.add_parser("screen", help="Morris screening of the scenario's uncertain parameters")
+    sc.add_argument("scenario", type=Path)
+    sc.add_argument(
+        "--target",
+        dest="targets",
+        action="append",
+        default=None,
+        help="target metric (repeatable; default: calibration.targets)",
+    )
+    sc.add_argument("--trajectories", type=_positive_int, default=10, help="Morris trajectories")
+    sc.add_argument("--levels", type=_positive_int, default=4, help="Morris levels (even)")
+    sc.add_argument(
+        "--noise-reps", type=_positive_int, default=5, help="replications for the noise (>= 2)"
+    )
+    sc.add_argument("--seed", type=_seed, default=None)
+    sc.add_argument("--workers", type=_workers, default=0, help="local processes (0 = all cores)")
+    sc.add_argument(
+        "--scheduler", default=None, metavar="ADDRESS", help="Dask scheduler, tcp://HOST:PORT"
+    )
+    sc.add_argument("--out", type=Path, default=None, help="default results/screen/<scenario>")
+    sc.add_argument("--set", dest="overrides", action="append", default=[], metavar="PATH=VALUE")
+    sc.add_argument("--json", action="store_true", help="print one JSON object on stdout")
 
     sw = sub.add_parser("sweep", help="run a sweep file (grid or Latin hypercube)")
     sw.add_argument("sweep", type=Path)
@@ -379,7 +432,189 @@ def _precision_line(p: dict[str, Any], what: str) -> str:
     )
 
 
+_BISECT_ONLY = ("target", "grid", "bounds", "parameter", "write", "reps")
+_ABC_ONLY = ("scheduler", "population", "generations", "restart")
+
+
 def cmd_calibrate(args: argparse.Namespace) -> int:
+    """``--method abc`` (default when the scenario has calibration.priors) or ``bisect``."""
+    given = {
+        name
+        for name in (*_BISECT_ONLY, *_ABC_ONLY)
+        if getattr(args, name) not in (None, False) and not (name == "grid" and args.grid == 4)
+    }
+    method = args.method
+    if method is None:
+        if given & set(_BISECT_ONLY):
+            method = "bisect"
+        else:
+            scn = load_scenario(args.scenario, args.overrides)
+            has_priors = scn.calibration is not None and bool(scn.calibration.priors)
+            method = "abc" if has_priors else "bisect"
+    wrong = sorted(given & set(_ABC_ONLY if method == "bisect" else _BISECT_ONLY))
+    if wrong:
+        raise UsageError(f"--{wrong[0]} does not apply to --method {method}")
+    return _calibrate_abc(args) if method == "abc" else _calibrate_bisect(args)
+
+
+def _scheduler_executor(address: str | None) -> Any:
+    """A connected Dask executor (a wrong address is bad input, found before any work)."""
+    if not address:
+        return None
+    from sim.executors import make_executor
+
+    try:
+        return make_executor(scheduler=address)
+    except (OSError, ValueError) as exc:
+        raise UsageError(f"{address}: --scheduler: cannot connect ({exc})") from None
+
+
+def _calibrate_abc(args: argparse.Namespace) -> int:
+    from sim.bayes import BayesError, fit, progress_to_stderr, write_fit
+
+    scn = load_scenario(args.scenario, args.overrides)
+    if scn.calibration is None or not scn.calibration.priors:
+        raise UsageError(f"{args.scenario}: calibration.priors: no parameters to fit")
+    if not scn.calibration.targets:
+        raise UsageError(f"{args.scenario}: calibration.targets: no targets to fit to")
+    out = _out_dir(args.out or Path("results") / "calibration" / scn.name)
+    (out / "manifest.json").unlink(missing_ok=True)  # incomplete until we finish
+    executor = _scheduler_executor(args.scheduler)
+    try:
+        res = fit(
+            scn,
+            out,
+            seed=args.seed,
+            population=args.population,
+            generations=args.generations,
+            ppc_draws=args.ppc,
+            workers=args.workers,
+            executor=executor,
+            restart=args.restart,
+            progress=None if args.no_progress else progress_to_stderr,
+        )
+    except BayesError as exc:
+        raise UsageError(f"{args.scenario}: {exc}") from None
+    finally:
+        if executor is not None:
+            executor.close()
+    write_fit(res, scn, {"scenario_file": str(args.scenario), "overrides": list(args.overrides)})
+    if args.json:
+        sys.stdout.write(json.dumps(res.to_json(), allow_nan=False) + "\n")
+        return 0
+    print(res.report())
+    print(f"\nPosterior, tables, plots and manifest written to {out}/")
+    return 0
+
+
+def cmd_screen(args: argparse.Namespace) -> int:
+    from sim.screening import ScreeningError, screen, write_screening
+    from sim.targets import check_metric
+
+    scn = load_scenario(args.scenario, args.overrides)
+    for t in args.targets or []:
+        problem = check_metric(t)
+        if problem:
+            raise UsageError(f"--target {t}: {problem}")
+    out = _out_dir(args.out or Path("results") / "screen" / scn.name)
+    (out / "manifest.json").unlink(missing_ok=True)
+    executor = _scheduler_executor(args.scheduler)
+    try:
+        res = screen(
+            scn,
+            targets=args.targets,
+            trajectories=args.trajectories,
+            levels=args.levels,
+            noise_reps=args.noise_reps,
+            seed=args.seed,
+            workers=args.workers,
+            executor=executor,
+        )
+    except ScreeningError as exc:
+        raise UsageError(f"{args.scenario}: {exc}") from None
+    finally:
+        if executor is not None:
+            executor.close()
+    write_screening(res, scn, out, {"scenario_file": str(args.scenario)})
+    if args.json:
+        sys.stdout.write(json.dumps(res.to_json(), allow_nan=False) + "\n")
+        return 0
+    print(res.report())
+    print(f"\nTables, plots and manifest written to {out}/")
+    return 0
+
+
+def _compare_posterior(args: argparse.Namespace) -> int:
+    from sim.bayes import BayesError, load_posterior, progress_to_stderr
+    from sim.uncertainty import compare_posterior, write_posterior_comparison
+
+    if args.reps == "auto":
+        raise UsageError("--reps auto does not apply with --posterior (give a number >= 2)")
+    reps = args.reps if args.reps is not None else 2
+    if reps < 2:
+        raise UsageError(f"--reps: need at least 2 replications per draw, got {reps}")
+    draws = args.draws if args.draws is not None else 20
+    if draws < 2:
+        raise UsageError(f"--draws: need at least 2 posterior draws, got {draws}")
+    try:
+        post = load_posterior(args.posterior)
+    except BayesError as exc:
+        raise UsageError(f"--posterior: {exc}") from None
+    scns = [load_scenario(p, args.overrides) for p in args.scenarios]
+    if args.out:
+        _out_dir(args.out)
+    executor = _scheduler_executor(args.scheduler)
+    try:
+        cmp = compare_posterior(
+            scns,
+            post,
+            draws=draws,
+            reps=reps,
+            seed=args.seed,
+            workers=args.workers,
+            executor=executor,
+            progress=None if args.no_progress else progress_to_stderr,
+        )
+    finally:
+        if executor is not None:
+            executor.close()
+    if args.out:
+        write_posterior_comparison(
+            cmp,
+            args.out,
+            {"scenario_files": [str(p) for p in args.scenarios], "posterior": str(args.posterior)},
+        )
+    if args.json:
+        sys.stdout.write(json.dumps(cmp.to_json(), allow_nan=False) + "\n")
+        return 0
+    print(
+        f"Comparison under {draws} posterior draws x {reps} replications (common random "
+        f"numbers within each draw), seed {cmp.seed}, wall time {cmp.wall_seconds:.1f} s"
+    )
+    for note in cmp.notes:
+        print(f"  note: {note}")
+    d = cmp.differences()
+    for label in cmp.labels[1:]:
+        print(f"\n{label} minus {cmp.labels[0]} (95% intervals):")
+        rows = [
+            {
+                "metric": m.metric,
+                "difference": _fmt_value(m.metric, m.difference, True),
+                "stochastic only": _ci(m.metric, m.stochastic_ci95_low, m.stochastic_ci95_high),
+                "total (calibration + stochastic)": _ci(
+                    m.metric, m.total_ci95_low, m.total_ci95_high
+                ),
+                "P(improves)": "" if math.isnan(m.p_improves) else f"{m.p_improves:.2f}",
+            }
+            for m in d[d["scenario"] == label].itertuples()
+        ]
+        print(pd.DataFrame(rows).to_string(index=False))
+    if args.out:
+        print(f"\nResults written to {args.out}/")
+    return 0
+
+
+def _calibrate_bisect(args: argparse.Namespace) -> int:
     from sim.calibrate import CalibrationError, calibrate, write_value
     from sim.outputs import manifest, write_csv, write_json
 
@@ -466,6 +701,11 @@ def cmd_compare(args: argparse.Namespace) -> int:
 
     if len(args.scenarios) < 2:
         raise UsageError("compare needs at least two scenario files (the reference first)")
+    if args.posterior is not None:
+        return _compare_posterior(args)
+    for option, value in (("--draws", args.draws), ("--scheduler", args.scheduler)):
+        if value is not None:
+            raise UsageError(f"{option} needs --posterior")
     scns = [load_scenario(p, args.overrides) for p in args.scenarios]
     if args.out:
         _out_dir(args.out)
@@ -642,6 +882,7 @@ COMMANDS = {
     "validate": cmd_validate,
     "calibrate": cmd_calibrate,
     "compare": cmd_compare,
+    "screen": cmd_screen,
     "sweep": cmd_sweep,
     "plot": cmd_plot,
 }
