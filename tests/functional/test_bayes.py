@@ -1,0 +1,244 @@
+"""ABC-SMC calibration (sim.bayes) end to end on a tiny scenario with a tiny budget.
+
+One uninterrupted in-process fit is the reference; the same fit killed and resumed through
+the command line (local worker processes), and the same fit on a real Dask cluster, must
+leave the same posterior, bit for bit. Bad calibration sections are refused with one line
+naming the field.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pytest
+from clitools import kill_when, tthc
+
+from sim.bayes import fit, load_posterior, write_fit
+from sim.scenario import ScenarioError, load_scenario
+from sim.targets import PENDING, TARGETS
+
+TINY = Path(__file__).resolve().parent / "data" / "bayes_tiny.yaml"
+BUDGET = ["--population", "4", "--generations", "2", "--ppc", "2"]
+
+
+def _strict_json(path: Path) -> Any:
+    def refuse(token: str) -> None:
+        raise AssertionError(f"{path}: {token} in JSON")
+
+    return json.loads(path.read_text("utf-8"), parse_constant=refuse)
+
+
+@pytest.fixture(scope="module")
+def reference(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Any]:
+    """An uninterrupted fit in this process."""
+    out = tmp_path_factory.mktemp("abc_reference")
+    scn = load_scenario(TINY)
+    res = fit(scn, out, population=4, generations=2, ppc_draws=2, workers=1)
+    write_fit(res, scn)
+    return out, res
+
+
+def test_fit_writes_a_posterior_with_its_checks(reference: tuple[Path, Any]) -> None:
+    out, res = reference
+    for name in (
+        "abc.db",
+        "posterior.parquet",
+        "posterior_table.csv",
+        "generations.csv",
+        "ppc.parquet",
+        "ppc_table.csv",
+        "posterior_pairs.png",
+        "ppc.png",
+        "manifest.json",
+    ):
+        assert (out / name).is_file(), name
+    scn = load_scenario(TINY)
+    assert scn.calibration is not None
+    post = load_posterior(out / "posterior.parquet")
+    assert len(post.particles) == 4
+    assert post.weights.sum() == pytest.approx(1.0)
+    for p, prior in scn.calibration.priors.items():
+        assert post.particles[p].between(prior.low, prior.high).all()
+    table = res.table.set_index("parameter")
+    assert (table["ci90_low"] <= table["median"]).all()
+    assert (table["median"] <= table["ci90_high"]).all()
+    gens = pd.read_csv(out / "generations.csv")
+    assert list(gens["generation"]) == [0, 1]
+    assert gens["epsilon"].is_monotonic_decreasing  # ABC-SMC tightens the threshold
+    ppc = pd.read_csv(out / "ppc_table.csv")
+    assert list(ppc["target"]) == list(scn.calibration.targets)
+    assert ppc["share_in_range"].between(0, 1).all()
+    man = _strict_json(out / "manifest.json")
+    assert man["kind"] == "calibrate-abc"
+    assert man["result"]["simulations"] == res.simulations > 8
+
+
+def test_killed_calibration_resumes_to_the_same_posterior(
+    reference: tuple[Path, Any], tmp_path: Path
+) -> None:
+    """Killed during generation 2 of 2, the command resumes from the SQLite history and ends
+    with the uninterrupted fit's posterior (and runs on 2 local worker processes)."""
+    out = tmp_path / "fit"
+    args = ["calibrate", str(TINY), "--out", str(out), "--workers", "2", *BUDGET]
+    err = tmp_path / "stderr.txt"
+    status = kill_when(args, lambda: "generation 2/2: sampling" in err.read_text(), err)
+    assert status < 0
+    assert not (out / "manifest.json").exists() and not (out / "posterior.parquet").exists()
+    done = tthc(*args, "--json")
+    assert done.returncode == 0, done.stderr
+    assert "resuming from the history" in done.stderr and "generation 2" in done.stderr
+    pd.testing.assert_frame_equal(
+        pd.read_parquet(out / "posterior.parquet"),
+        pd.read_parquet(reference[0] / "posterior.parquet"),
+        check_exact=True,
+    )
+    obj = json.loads(done.stdout)
+    assert obj["resumed_from_generation"] == 1
+
+
+def test_dask_cluster_gives_the_same_posterior(
+    reference: tuple[Path, Any], dask_cluster: str, tmp_path: Path
+) -> None:
+    scn = load_scenario(TINY)
+    res = fit(scn, tmp_path, population=4, generations=2, ppc_draws=0, scheduler=dask_cluster)
+    assert res.meta["scheduler"] == dask_cluster
+    pd.testing.assert_frame_equal(
+        res.posterior.particles, reference[1].posterior.particles, check_exact=True
+    )
+
+
+def test_a_different_seed_gives_a_different_posterior(
+    reference: tuple[Path, Any], tmp_path: Path
+) -> None:
+    """The equality above is not vacuous: the particles do depend on the seed."""
+    scn = load_scenario(TINY)
+    res = fit(scn, tmp_path, seed=12, population=4, generations=1, ppc_draws=0)
+    ref = reference[1].posterior.particles
+    assert not np.array_equal(
+        res.posterior.particles["staffing.availability"], ref["staffing.availability"]
+    )
+
+
+def test_a_folder_of_another_calibration_is_refused(
+    reference: tuple[Path, Any], tmp_path: Path
+) -> None:
+    import shutil
+
+    out = tmp_path / "other"
+    shutil.copytree(reference[0], out)
+    r = tthc("calibrate", str(TINY), "--out", str(out), "--seed", "99", *BUDGET)
+    assert r.returncode == 2
+    assert r.stderr.count("\n") == 1 and "different calibration" in r.stderr
+
+
+def _write(tmp_path: Path, body: str) -> Path:
+    p = tmp_path / "bad.yaml"
+    p.write_text(f"extends: {TINY}\n{body}", encoding="utf-8")
+    return p
+
+
+BAD = [
+    (
+        "calibration:\n  priors:\n    staffing.availability: {low: 0.5, high: 1.2}\n",
+        "calibration.priors.staffing.availability",
+        "outside the parameter's valid range",
+    ),
+    (
+        "uncertain:\n  staffing.nosuch: {low: 0.5, high: 0.9}\n",
+        "uncertain.staffing.nosuch",
+        "no parameter",
+    ),
+    (
+        "calibration:\n  priors:\n    staffing.availability.x: {low: 0.5, high: 0.9}\n",
+        "calibration.priors.staffing.availability.x",
+        "no parameter",
+    ),
+    (
+        "calibration:\n  targets:\n    on_time: {value: 0.9, tolerance: 0.01}\n",
+        "calibration.targets",
+        "unknown target metric",
+    ),
+    (
+        "calibration:\n  targets:\n    late_system_or_sync_share: {value: 0.6, tolerance: 0.2}\n",
+        "calibration.targets",
+        "not computable by today's model",
+    ),
+    (
+        "calibration:\n  targets:\n    province_volume: {value: 2000, tolerance: 0}\n",
+        "calibration.targets.province_volume.tolerance",
+        "greater than 0",
+    ),
+    (
+        "calibration:\n  targets:\n    province_volume: {value: 2000, tolerance: -5}\n",
+        "calibration.targets.province_volume.tolerance",
+        "greater than 0",
+    ),
+    (
+        "calibration:\n  targets:\n    province_volume: {range: [3000, 2000]}\n",
+        "calibration.targets.province_volume",
+        "low < high",
+    ),
+    (
+        "calibration:\n  priors:\n    staffing.availability: {low: 0.9, high: 0.5}\n",
+        "calibration.priors.staffing.availability",
+        "low < high",
+    ),
+    (
+        "uncertain:\n  name: {low: 0.5, high: 0.9}\n",
+        "uncertain.name",
+        "not a number",
+    ),
+]
+
+
+@pytest.mark.parametrize(("body", "field", "message"), BAD, ids=[b[1] + ":" + b[2] for b in BAD])
+def test_bad_calibration_sections_name_the_field(
+    tmp_path: Path, body: str, field: str, message: str
+) -> None:
+    with pytest.raises(ScenarioError) as info:
+        load_scenario(_write(tmp_path, body))
+    assert info.value.path == field
+    assert message in info.value.message
+
+
+def test_bad_calibration_section_on_the_command_line(tmp_path: Path) -> None:
+    bad = _write(tmp_path, BAD[0][0])
+    r = tthc("calibrate", str(bad), "--out", str(tmp_path / "o"), *BUDGET)
+    assert r.returncode == 2 and r.stdout == ""
+    assert r.stderr.count("\n") == 1
+    assert "calibration.priors.staffing.availability" in r.stderr and str(bad) in r.stderr
+
+
+def test_registry_lists_what_waits_for_the_model() -> None:
+    assert set(PENDING).isdisjoint(TARGETS)
+    for name in (
+        "recorded_on_time_rate",
+        "province_volume",
+        "hong_gai_july_volume",
+        "hong_gai_july_vertical_share",
+        "july_september_late_ratio",
+        "open_at_end_share",
+    ):
+        assert name in TARGETS
+
+
+def test_options_of_the_other_method_are_refused(tmp_path: Path) -> None:
+    r = tthc("calibrate", str(TINY), "--method", "abc", "--grid", "5")
+    assert r.returncode == 2 and "--grid does not apply to --method abc" in r.stderr
+    r = tthc("calibrate", str(TINY), "--method", "bisect", "--population", "5")
+    assert r.returncode == 2 and "--population does not apply to --method bisect" in r.stderr
+
+
+def test_scaled_deviation_is_one_at_the_edge_of_the_range() -> None:
+    scn = load_scenario(TINY)
+    assert scn.calibration is not None
+    spec = scn.calibration.targets["open_at_end_share"]
+    assert spec.scaled(0.2) == pytest.approx(1.0) and spec.scaled(0.0) == pytest.approx(1.0)
+    assert spec.scaled(0.1) == 0.0
+    vol = scn.calibration.targets["province_volume"]
+    assert vol.scaled(2300) == pytest.approx(1.5) and math.isfinite(vol.scaled(0))
