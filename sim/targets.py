@@ -33,9 +33,6 @@ TargetFunction = Callable[[RepTables, Scenario], float]
 HONG_GAI = "QN21"
 """Unit code of Hồng Gai ward (FACTS.md: 9,673 dossiers in July 2025, 64.7% for vertical
 agencies)."""
-VERTICAL_AGENCY_PREFIX = "vertical"
-"""Agencies whose key starts with this are vertical (central-government) agencies: police,
-social insurance, tax (FACTS.md, Hồng Gai centre)."""
 LAND_AGENCY = "land_registration"
 
 
@@ -246,16 +243,15 @@ def hong_gai_july_volume(tables: RepTables, scn: Scenario) -> float:
 
 @register(
     "hong_gai_july_vertical_share",
-    "share of Hồng Gai's July dossiers for vertical agencies (FACTS.md: 64.7%)",
+    "share of Hồng Gai's July dossiers handled by agency desks (land office branch, police, "
+    "social insurance, tax, post; FACTS.md: 64.7%)",
     needs_dossiers=True,
 )
 def hong_gai_july_vertical_share(tables: RepTables, scn: Scenario) -> float:
     d = _hong_gai_july(tables, scn)
     if d is None:
         return float("nan")
-    vertical = [
-        k
-        for k, p in scn.procedures.items()
-        if p.handled_by == "agency" and (p.agency or "").startswith(VERTICAL_AGENCY_PREFIX)
-    ]
+    # FACTS.md counts every agency desk at the centre as "vertical": the land registration
+    # office branch, police, social insurance, tax, post
+    vertical = [k for k, p in scn.procedures.items() if p.handled_by == "agency"]
     return _ratio(float(d["procedure"].astype(str).isin(vertical).sum()), float(len(d)))
