@@ -797,6 +797,8 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     from sim.sweep import load_sweep, run_sweep
 
     sweep = load_sweep(args.sweep)
+    if sweep.spec.posterior is not None:
+        return _sweep_posterior(sweep, args)
     executor = None
     if args.scheduler:  # connect first: a wrong address is bad input, found before any work
         from sim.executors import make_executor
@@ -846,6 +848,46 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     for e in res.errors.itertuples():
         print(f"error: point {e.point_id} ({e.name}): {e.error}", file=sys.stderr)
     return 1 if res.failed else 0
+
+
+def _sweep_posterior(sweep: Any, args: argparse.Namespace) -> int:
+    """A sweep with ``posterior:``: every point against the base under posterior draws."""
+    from sim.bayes import progress_to_stderr
+    from sim.uncertainty import run_sweep_posterior
+
+    if args.resume:
+        raise UsageError(f"{args.sweep}: --resume does not apply to a sweep with posterior:")
+    out = _out_dir(args.out or Path("results") / sweep.name)
+    executor = _scheduler_executor(args.scheduler)
+    try:
+        cmp = run_sweep_posterior(
+            sweep,
+            out,
+            workers=args.workers,
+            executor=executor,
+            progress=None if args.no_progress else progress_to_stderr,
+        )
+    finally:
+        if executor is not None:
+            executor.close()
+    d = cmp.differences(["on_time_rate"])
+    print(
+        f"Sweep {sweep.name} under {len(cmp.draws)} posterior draws x {cmp.reps} replications, "
+        f"seed {cmp.seed}, wall time {cmp.wall_seconds:.1f} s"
+    )
+    rows = [
+        {
+            "point": r.scenario,
+            "on-time minus base": _fmt_value("on_time_rate", r.difference, True),
+            "stochastic only": _ci("on_time_rate", r.stochastic_ci95_low, r.stochastic_ci95_high),
+            "total": _ci("on_time_rate", r.total_ci95_low, r.total_ci95_high),
+            "P(improves)": f"{r.p_improves:.2f}",
+        }
+        for r in d.itertuples()
+    ]
+    print(pd.DataFrame(rows).to_string(index=False))
+    print(f"\nResults in {out}/")
+    return 0
 
 
 def cmd_plot(args: argparse.Namespace) -> int:

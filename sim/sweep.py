@@ -115,6 +115,14 @@ class Range(_Model):
         return self
 
 
+class PosteriorSpec(_Model):
+    """``posterior:`` of a sweep file: run every point under posterior draws
+    (:func:`sim.uncertainty.run_sweep_posterior`)."""
+
+    file: str
+    draws: Annotated[int, Field(ge=2, le=10_000)] = 20
+
+
 class SweepSpec(_Model):
     """The validated content of a sweep file."""
 
@@ -128,6 +136,7 @@ class SweepSpec(_Model):
     points: Annotated[int, Field(ge=1, le=MAX_POINTS)] | None = None
     reps: Annotated[int, Field(ge=1, le=100_000)] | None = None
     seed: Annotated[int, Field(ge=0, lt=2**63)] | None = None
+    posterior: PosteriorSpec | None = None
 
 
 @dataclass(frozen=True)

@@ -361,3 +361,60 @@ def write_posterior_comparison(
         out / "manifest.json",
     )
     return plots
+
+
+def run_sweep_posterior(
+    sweep: Any,
+    out: str | Path | None = None,
+    *,
+    workers: int | None = 1,
+    scheduler: str | None = None,
+    executor: Executor | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> PosteriorComparison:
+    """Every point of a sweep with ``posterior:`` against the sweep's base scenario, under
+    the posterior's draws (``posterior.draws``) and the sweep's replications and seed.
+
+    Raises
+    ------
+    ScenarioError
+        ``posterior.file`` missing or unreadable, fewer than 2 replications, or a point that
+        is not a valid scenario.
+    """
+    from sim.bayes import BayesError, load_posterior
+    from sim.scenario import ScenarioError
+    from sim.sweep import Sweep, load_sweep
+
+    sw = sweep if isinstance(sweep, Sweep) else load_sweep(sweep)
+    spec = sw.spec.posterior
+    if spec is None:
+        raise ScenarioError(sw.source, "posterior", "the sweep has no posterior section")
+    path = Path(spec.file)
+    if not path.is_absolute():
+        path = Path(sw.source).parent / path
+    if not path.is_file():
+        raise ScenarioError(sw.source, "posterior.file", f"{spec.file!r} not found")
+    try:
+        post = load_posterior(path)
+    except BayesError as exc:
+        raise ScenarioError(sw.source, "posterior.file", str(exc)) from None
+    if sw.reps < 2:
+        raise ScenarioError(sw.source, "reps", "a posterior sweep needs at least 2 replications")
+    scenarios = [sw.base] + [sw.scenario(pt) for pt in sw.points]
+    labels = ["base"] + [pt.name for pt in sw.points]
+    cmp = compare_posterior(
+        scenarios,
+        post,
+        draws=spec.draws,
+        reps=sw.reps,
+        seed=sw.seed,
+        labels=labels,
+        workers=workers,
+        scheduler=scheduler,
+        executor=executor,
+        progress=progress,
+    )
+    cmp.meta["sweep"] = sw.describe()
+    if out is not None:
+        write_posterior_comparison(cmp, out, {"posterior": str(path)})
+    return cmp

@@ -92,3 +92,24 @@ def test_posterior_parameter_missing_from_a_scenario(tmp_path: Path) -> None:
     pd.DataFrame({"staffing.nosuch": [1.0, 2.0], "weight": [0.5, 0.5]}).to_parquet(p)
     r = tthc("compare", str(TINY), str(TINY), "--posterior", str(p), "--draws", "2")
     assert r.returncode == 2 and r.stderr.count("\n") == 1 and "staffing.nosuch" in r.stderr
+
+
+def test_sweep_with_a_posterior_section(tmp_path: Path) -> None:
+    post_file = _posterior(tmp_path / "posterior.parquet")
+    sweep = tmp_path / "sweep.yaml"
+    sweep.write_text(
+        f"name: post\nbase: {TINY}\nfactors:\n  staffing.multiplier.justice: [0.5]\n"
+        f"reps: 2\nseed: 3\nposterior: {{file: {post_file.name}, draws: 2}}\n",
+        encoding="utf-8",
+    )
+    out = tmp_path / "out"
+    r = tthc("sweep", str(sweep), "--workers", "1", "--out", str(out), "--no-progress")
+    assert r.returncode == 0, r.stderr
+    d = pd.read_csv(out / "posterior_differences.csv")
+    row = d[d["metric"] == "on_time_rate"].iloc[0]
+    assert row["scenario"] != "base" and row["draws"] == 2
+    assert row["total_ci95_low"] <= row["difference"] <= row["total_ci95_high"]
+    assert "P(improves)" in r.stdout
+    sweep.write_text(sweep.read_text("utf-8").replace(post_file.name, "missing.parquet"))
+    r = tthc("sweep", str(sweep), "--workers", "1", "--out", str(tmp_path / "o2"))
+    assert r.returncode == 2 and r.stderr.count("\n") == 1 and "posterior.file" in r.stderr
