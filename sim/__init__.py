@@ -13,6 +13,9 @@ The public API::
     sw = sim.run_sweep("scenarios/sweeps/smoke.yaml", "results/smoke", workers=2)
     sw.points                               # one row per point, on-time rate with its interval
     sim.plots.plot_dir("results/smoke")     # matplotlib is imported on first use
+    post = sim.bayes.load_posterior("results/calibration/posterior.parquet")  # ABC-SMC fit
+    cu = sim.compare_posterior([scn, other], post, draws=20, reps=2)
+    cu.differences()                        # stochastic-only and total intervals, P(improves)
 
 Nothing is computed at import time.
 """
@@ -23,35 +26,42 @@ from sim.compare import Comparison, compare, write_comparison
 from sim.experiment import Results, run, run_to_precision, write_results
 from sim.scenario import Scenario, ScenarioError, load_scenario, scenario_from_dict
 from sim.sweep import Sweep, SweepResults, load_sweep, read_sweep, run_sweep
+from sim.uncertainty import PosteriorComparison, compare_posterior, run_sweep_posterior
 
 __version__ = "0.1.0"
 
 __all__ = [
     "Comparison",
+    "PosteriorComparison",
     "Results",
     "Scenario",
     "ScenarioError",
     "Sweep",
     "SweepResults",
     "__version__",
+    "bayes",
     "compare",
+    "compare_posterior",
     "load_scenario",
     "load_sweep",
     "plots",
     "read_sweep",
     "run",
     "run_sweep",
+    "run_sweep_posterior",
     "run_to_precision",
     "scenario_from_dict",
+    "screening",
     "write_comparison",
     "write_results",
 ]
 
 
 def __getattr__(name: str) -> Any:
-    """``sim.plots`` on first use (matplotlib is not imported with the package)."""
-    if name == "plots":
+    """``sim.plots``, ``sim.bayes`` and ``sim.screening`` on first use (matplotlib, pyabc
+    and SALib are not imported with the package)."""
+    if name in ("plots", "bayes", "screening"):
         import importlib
 
-        return importlib.import_module("sim.plots")
+        return importlib.import_module(f"sim.{name}")
     raise AttributeError(f"module 'sim' has no attribute {name!r}")
