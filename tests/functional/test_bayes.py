@@ -22,7 +22,7 @@ from sim.bayes import fit, load_posterior, write_fit
 from sim.scenario import ScenarioError, load_scenario
 from sim.targets import PENDING, TARGETS
 
-TINY = Path(__file__).resolve().parent / "data" / "bayes_tiny.yaml"
+TINY = Path(__file__).resolve().parents[2] / "scenarios" / "calibration" / "tiny.yaml"
 BUDGET = ["--population", "4", "--generations", "2", "--ppc", "2"]
 
 

@@ -14,7 +14,7 @@ from sim.bayes import Posterior
 from sim.scenario import load_scenario
 from sim.uncertainty import compare_posterior, intervals
 
-TINY = Path(__file__).resolve().parent / "data" / "bayes_tiny.yaml"
+TINY = Path(__file__).resolve().parents[2] / "scenarios" / "calibration" / "tiny.yaml"
 
 
 def test_total_interval_carries_the_spread_between_draws() -> None:

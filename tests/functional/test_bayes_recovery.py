@@ -23,7 +23,7 @@ from scipy.stats import binom
 from sim.bayes import fit, simulate_targets
 from sim.scenario import load_scenario
 
-TINY = Path(__file__).resolve().parent / "data" / "bayes_tiny.yaml"
+TINY = Path(__file__).resolve().parents[2] / "scenarios" / "calibration" / "tiny.yaml"
 REPEATS = int(os.environ.get("TTHC_SBC_REPEATS", "10"))
 POPULATION = int(os.environ.get("TTHC_SBC_POPULATION", "30"))
 GENERATIONS = int(os.environ.get("TTHC_SBC_GENERATIONS", "4"))

@@ -12,7 +12,7 @@ from clitools import tthc
 from sim.scenario import load_scenario
 from sim.screening import ScreeningError, screen
 
-TINY = Path(__file__).resolve().parent / "data" / "bayes_tiny.yaml"
+TINY = Path(__file__).resolve().parents[2] / "scenarios" / "calibration" / "tiny.yaml"
 
 
 def test_screen_ranks_the_parameters_that_move_each_target(tmp_path: Path) -> None:
