@@ -30,6 +30,13 @@ def _pct(x: float) -> str:
     return "n/a" if x is None or (isinstance(x, float) and math.isnan(x)) else f"{100 * x:.2f}%"
 
 
+def _num(x: float, count: bool = False) -> str:
+    """A mean for the console: ``n/a`` if undefined; a count's mean without decimals if whole."""
+    if x is None or (isinstance(x, float) and math.isnan(x)):
+        return "n/a"
+    return f"{x:,.0f}" if count and float(x).is_integer() else f"{x:,.1f}"
+
+
 def _int_in(text: str, low: int, high: int | None, message: str) -> int:
     """``text`` as an integer in [low, high] (no upper bound if None), else ``message``."""
     try:
@@ -229,14 +236,14 @@ def _print_run(res: Any, scn: Any) -> None:
         f"95% CI [{_pct(lo)}, {_pct(hi)}]"
     )
     print(
-        f"Per replication: arrived {r['arrived'].mean():,.0f}  "
-        f"resolved {r['resolved'].mean():,.0f}  open at end {r['open'].mean():,.0f} "
-        f"(of which past deadline {r['open_overdue'].mean():,.0f})"
+        f"Per replication: arrived {_num(r['arrived'].mean(), count=True)}  "
+        f"resolved {_num(r['resolved'].mean(), count=True)}  open at end {_num(r['open'].mean(), count=True)} "
+        f"(of which past deadline {_num(r['open_overdue'].mean(), count=True)})"
     )
     print(
         f"Online share {_pct(r['online_share'].mean())}   "
-        f"desk wait {r['desk_wait_minutes_mean'].mean():.1f} min   "
-        f"lead time {r['lead_time_working_hours_mean'].mean():.1f} working h"
+        f"desk wait {_num(r['desk_wait_minutes_mean'].mean())} min   "
+        f"lead time {_num(r['lead_time_working_hours_mean'].mean())} working h"
     )
     causes = res.cause_table()
     if len(causes) and causes["late_per_rep"].sum() > 0:
@@ -287,7 +294,7 @@ def _fmt(df: pd.DataFrame, cols: list[str]) -> str:
         ):
             d[c] = d[c].map(_pct)
         elif pd.api.types.is_float_dtype(d[c]):
-            d[c] = d[c].map(lambda x: f"{x:,.1f}")
+            d[c] = d[c].map(lambda x: "n/a" if math.isnan(x) else f"{x:,.1f}")
     d = d.rename(
         columns={
             "on_time_rate": "on-time",

@@ -79,10 +79,42 @@ def write_parquet(frame: pd.DataFrame, path: str | Path) -> None:
         frame.to_parquet(tmp, index=False)
 
 
-class ParquetSink:
-    """Append frames with the same columns to one Parquet file, renamed into place on close."""
+def widen_schema(schema: pa.Schema) -> pa.Schema:
+    """A schema every later batch of the same columns can be cast to.
 
-    def __init__(self, path: str | Path) -> None:
+    The first batch fixes a Parquet file's column types, and an empty batch fixes them too
+    narrowly: a categorical column with no categories becomes ``dictionary<null>``, an object
+    column with no values ``null``, and the codes of a categorical take the smallest integer
+    that fits this batch's categories. Dictionary columns become ``dictionary<int32, string>``
+    (values kept if already typed), and ``null`` columns become ``string``.
+    """
+    fields = []
+    for field in schema:
+        t = field.type
+        if pa.types.is_dictionary(t):
+            values = pa.string() if pa.types.is_null(t.value_type) else t.value_type
+            t = pa.dictionary(pa.int32(), values, t.ordered)
+        elif pa.types.is_null(t):
+            t = pa.string()
+        fields.append(field.with_type(t))
+    return pa.schema(fields, metadata=schema.metadata)
+
+
+class ParquetSink:
+    """Append frames with the same columns to one Parquet file, renamed into place on close.
+
+    Parameters
+    ----------
+    path
+        The final file; rows go to a temporary file beside it until :meth:`close`.
+    schema
+        Arrow schema of every batch. Without it, the first batch's schema is taken, widened
+        by :func:`widen_schema` so that an empty first batch (a replication that resolves
+        nothing) does not fix the types of the columns it has no values for. Every batch is
+        cast to the schema; a batch that cannot be cast raises ``pyarrow.ArrowInvalid``.
+    """
+
+    def __init__(self, path: str | Path, schema: pa.Schema | None = None) -> None:
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(
@@ -91,15 +123,17 @@ class ParquetSink:
         os.close(fd)
         self._tmp = Path(tmp)
         os.chmod(self._tmp, _mode_for(self.path))
+        self._schema = schema
         self._writer: pq.ParquetWriter | None = None
         self.rows = 0
 
     def write(self, frame: pd.DataFrame) -> None:
         table = pa.Table.from_pandas(frame, preserve_index=False)
+        if self._schema is None:
+            self._schema = widen_schema(table.schema)
+        table = table.cast(self._schema)
         if self._writer is None:
-            self._writer = pq.ParquetWriter(self._tmp, table.schema)
-        else:
-            table = table.cast(self._writer.schema)
+            self._writer = pq.ParquetWriter(self._tmp, self._schema)
         self._writer.write_table(table)
         self.rows += len(frame)
 
