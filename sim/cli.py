@@ -237,7 +237,8 @@ def _print_run(res: Any, scn: Any) -> None:
     )
     print(
         f"Per replication: arrived {_num(r['arrived'].mean(), count=True)}  "
-        f"resolved {_num(r['resolved'].mean(), count=True)}  open at end {_num(r['open'].mean(), count=True)} "
+        f"resolved {_num(r['resolved'].mean(), count=True)}  "
+        f"open at end {_num(r['open'].mean(), count=True)} "
         f"(of which past deadline {_num(r['open_overdue'].mean(), count=True)})"
     )
     print(
