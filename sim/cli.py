@@ -7,6 +7,7 @@ traceback), 1 internal error, 130 interrupted.
 from __future__ import annotations
 
 import argparse
+import codecs
 import json
 import math
 import os
@@ -20,6 +21,42 @@ import pandas as pd
 from sim.scenario import ScenarioError, load_scenario
 
 EXIT_BAD_INPUT = 2
+STREAM_ERRORS = "tthc-ascii"
+
+
+def _to_ascii(exc: UnicodeError) -> tuple[str, int]:
+    """Codec error handler: what a stream cannot encode is written without diacritics."""
+    if not isinstance(exc, UnicodeEncodeError):
+        raise exc
+    from sim.labels import ascii_text
+
+    return ascii_text(exc.object[exc.start : exc.end]), exc.end
+
+
+codecs.register_error(STREAM_ERRORS, _to_ascii)
+
+
+def setup_streams() -> None:
+    """Let stdout and stderr print Vietnamese whatever their encoding.
+
+    A stream that cannot encode Vietnamese (``PYTHONIOENCODING=ascii``, a C locale without
+    UTF-8, a Windows cp1252 console) is reconfigured to write such characters without their
+    marks (``Quảng Ninh`` -> ``Quang Ninh``) instead of raising ``UnicodeEncodeError``.
+    ``--json`` output is ASCII already (``ensure_ascii``), so it stays exact, valid JSON.
+    """
+    for stream in (sys.stdout, sys.stderr):
+        encoding = getattr(stream, "encoding", None) or "ascii"
+        try:
+            "Quảng Ninh đ \u2212".encode(encoding)
+        except LookupError:
+            pass
+        except UnicodeEncodeError:
+            pass
+        else:
+            continue
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None:
+            reconfigure(errors=STREAM_ERRORS)
 
 
 class UsageError(Exception):
@@ -656,6 +693,7 @@ COMMANDS = {
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    setup_streams()
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
