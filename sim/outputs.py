@@ -7,14 +7,16 @@ written last: a folder without it is not a finished result.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import platform
+import re
 import stat
 import subprocess
 import sys
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from importlib import metadata
 from pathlib import Path
@@ -25,6 +27,60 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 MANIFEST = "manifest.json"
+#: longest file-name part made from a name (before the disambiguating hash)
+STEM_MAX = 48
+
+
+def file_stem(name: str) -> str:
+    """A portable file-name part for ``name``: ASCII letters, digits, ``_`` and ``-``.
+
+    Vietnamese letters lose their marks (``Tiếp nhận`` -> ``Tiep_nhan``), ``+`` and ``%``
+    become ``plus`` and ``pct``, dashes and the minus sign ``-``, anything else ``_`` (runs
+    of ``_`` collapsed, none at either end). May be empty and may coincide for different
+    names: :func:`unique_stems` makes file names of a set of names.
+    """
+    from sim.labels import ascii_text
+
+    text = ascii_text(name.replace("+", "plus").replace("%", "pct"), unknown="_")
+    text = re.sub(r"[^A-Za-z0-9_-]", "_", text)
+    return re.sub(r"_+", "_", text).strip("_")
+
+
+def _short_hash(name: str) -> str:
+    return hashlib.sha256(name.encode("utf-8", "surrogatepass")).hexdigest()[:8]
+
+
+def unique_stems(names: Sequence[str], stem_of: Callable[[str], str] = file_stem) -> dict[str, str]:
+    """File-name parts of ``names``, distinct even on a case-insensitive file system.
+
+    A name keeps its plain :func:`file_stem` when no other name in the set has the same stem
+    (ignoring case), the stem is not empty and not longer than :data:`STEM_MAX`; otherwise the
+    (shortened) stem gets ``-`` and 8 hex digits of the SHA-256 of the name. The result is
+    checked again for collisions, which get a counter. ``stem_of`` makes the plain stem of a
+    name (default :func:`file_stem`); the hash is always of the name itself.
+
+    Returns
+    -------
+    dict
+        name -> stem, for every distinct name.
+    """
+    distinct = list(dict.fromkeys(names))
+    base = {n: stem_of(n) for n in distinct}
+    folded: dict[str, int] = {}
+    for b in base.values():
+        folded[b.lower()] = folded.get(b.lower(), 0) + 1
+    out: dict[str, str] = {}
+    taken: set[str] = set()
+    for n in distinct:
+        b = base[n]
+        if not b or len(b) > STEM_MAX or folded[b.lower()] > 1:
+            b = f"{b[:STEM_MAX]}-{_short_hash(n)}".lstrip("-")
+        stem, k = b, 2
+        while stem.lower() in taken:
+            stem, k = f"{b}-{k}", k + 1
+        taken.add(stem.lower())
+        out[n] = stem
+    return out
 
 
 def _mode_for(target: Path) -> int:
