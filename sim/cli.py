@@ -93,8 +93,17 @@ def _workers(text: str) -> int:
     return _int_in(text, 0, None, "must be 0 (all cores) or more, got {v}")
 
 
-def _out_dir(path: Path, option: str = "--out") -> Path:
-    """Create an output folder up front, so a bad path fails before any work is done."""
+def _out_dir(
+    path: Path, option: str = "--out", kind: str | None = None, keep: Sequence[str] = ()
+) -> Path:
+    """Create an output folder up front, so a bad path fails before any work is done.
+
+    With ``kind``, the folder is claimed for a result of that kind
+    (:func:`sim.outputs.claim_folder`): the files of an older result there are cleared, and a
+    folder holding anything else is refused.
+    """
+    from sim.outputs import OutputFolderError, claim_folder
+
     if path.exists() and not path.is_dir():
         raise UsageError(f"{path}: {option}: is a file, not a folder")
     try:
@@ -103,6 +112,11 @@ def _out_dir(path: Path, option: str = "--out") -> Path:
         raise UsageError(f"{path}: {option}: cannot create the folder ({exc.strerror})") from None
     if not os.access(path, os.W_OK | os.X_OK):
         raise UsageError(f"{path}: {option}: the folder is not writable")
+    if kind is not None:
+        try:
+            claim_folder(path, kind, keep)
+        except OutputFolderError as exc:
+            raise UsageError(f"{path}: {option}: {exc}") from None
     return path
 
 
@@ -358,15 +372,11 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 def cmd_run(args: argparse.Namespace) -> int:
     from sim.experiment import run, write_results
-    from sim.outputs import ParquetSink
+    from sim.outputs import ParquetSink, finish_folder
 
     scn = load_scenario(args.scenario, args.overrides)
     if args.out:
-        _out_dir(args.out)
-        (args.out / "manifest.json").unlink(missing_ok=True)  # incomplete until we finish
-        for tmp in args.out.glob(".*.tmp"):  # temporary files of a killed run
-            if tmp.is_file():
-                tmp.unlink(missing_ok=True)
+        _out_dir(args.out, kind="run")  # manifest removed: incomplete until we finish
     sink = ParquetSink(args.out / "dossiers.parquet") if args.out else None
     try:
         if args.reps == "auto":
@@ -401,6 +411,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         write_results(
             res, args.out, {"overrides": list(args.overrides), "scenario_file": str(args.scenario)}
         )
+        finish_folder(args.out)
     precision = res.meta.get("precision")
     if args.json:
         obj = res.to_json()
@@ -426,7 +437,7 @@ def _precision_line(p: dict[str, Any], what: str) -> str:
 
 def cmd_calibrate(args: argparse.Namespace) -> int:
     from sim.calibrate import CalibrationError, calibrate, write_value
-    from sim.outputs import manifest, write_csv, write_json
+    from sim.outputs import MANIFEST, finish_folder, manifest, write_csv, write_json
 
     scn = load_scenario(args.scenario, args.overrides)
     if args.target is not None and not 0.0 < args.target <= 1.0:
@@ -436,8 +447,7 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     if args.bounds and not all(math.isfinite(b) for b in args.bounds):
         raise UsageError(f"--bounds must be finite numbers, got {args.bounds}")
     if args.out:
-        _out_dir(args.out)
-        (args.out / "manifest.json").unlink(missing_ok=True)  # incomplete until we finish
+        _out_dir(args.out, kind="calibrate")  # manifest removed: incomplete until we finish
     try:
         res = calibrate(
             scn,
@@ -462,10 +472,12 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
                 "calibrate",
                 scenario=scn.to_dict(),
                 result=res.to_json(),
+                files=["curve.csv", MANIFEST, "points.csv", "verification.csv"],
                 plots=[p.name for p in plots],
             ),
-            args.out / "manifest.json",
+            args.out / MANIFEST,
         )
+        finish_folder(args.out)
     if args.write:
         note = f"calibrated: {res.kpi} {res.achieved:.4f} (target {res.target})"
         write_value(args.scenario, res.parameter, res.value, note)
@@ -513,7 +525,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
         raise UsageError("compare needs at least two scenario files (the reference first)")
     scns = [load_scenario(p, args.overrides) for p in args.scenarios]
     if args.out:
-        _out_dir(args.out)
+        _out_dir(args.out, kind="comparison")
     auto = args.reps == "auto"
     cmp = compare(
         scns,
@@ -526,17 +538,23 @@ def cmd_compare(args: argparse.Namespace) -> int:
     )
     written: list[Path] = []
     if args.out:
-        from sim.plots import plot_dir
+        from sim.outputs import finish_folder
+        from sim.plots import FORMATS, plot_comparison_dir
 
-        write_comparison(
+        def plots(out: Path) -> list[Path]:
+            written.extend(plot_comparison_dir(out, out / "plots", args.lang, FORMATS))
+            return written
+
+        write_comparison(  # tables, then the plots, then the manifest vouching for them
             cmp,
             args.out,
             {
                 "scenario_files": [str(p) for p in args.scenarios],
                 "overrides": list(args.overrides),
             },
+            plots=plots,
         )
-        written = plot_dir(args.out, lang=args.lang)
+        finish_folder(args.out)
     if args.json:
         sys.stdout.write(json.dumps(cmp.to_json(), default=str) + "\n")
         return 0
@@ -598,7 +616,22 @@ def cmd_compare(args: argparse.Namespace) -> int:
     return 0
 
 
+def _foreign_sweep(out: Path, sweep: Any, resume: bool) -> bool:
+    """Whether ``out`` holds a sweep this command will not resume (not --resume, or another)."""
+    spec = out / "sweep.json"
+    if not spec.is_file():
+        return False
+    if not resume:
+        return True
+    try:
+        stored = json.loads(spec.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError):
+        return True
+    return not isinstance(stored, dict) or stored.get("fingerprint") != sweep.fingerprint()
+
+
 def cmd_sweep(args: argparse.Namespace) -> int:
+    from sim.outputs import finish_folder
     from sim.sweep import load_sweep, run_sweep
 
     sweep = load_sweep(args.sweep)
@@ -611,7 +644,12 @@ def cmd_sweep(args: argparse.Namespace) -> int:
         except (OSError, ValueError) as exc:
             raise UsageError(f"{args.scheduler}: --scheduler: cannot connect ({exc})") from None
     try:
-        out = _out_dir(args.out or Path("results") / sweep.name)
+        out = args.out or Path("results") / sweep.name
+        # a folder holding a sweep that is not to be resumed here is refused by run_sweep,
+        # before anything in it is touched; otherwise it is claimed (old derived files and
+        # plots cleared, the store of points kept)
+        foreign = _foreign_sweep(out, sweep, args.resume)
+        _out_dir(out, kind=None if foreign else "sweep", keep=("sweep.json",))
         res = run_sweep(
             sweep,
             out,
@@ -624,6 +662,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     finally:
         if executor is not None:
             executor.close()
+    finish_folder(out)
     pts = res.points
     print(
         f"Sweep {sweep.name}: {len(pts)} points x {sweep.reps} replications, seed {sweep.seed}, "

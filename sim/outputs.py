@@ -12,6 +12,7 @@ import json
 import os
 import platform
 import re
+import shutil
 import stat
 import subprocess
 import sys
@@ -202,6 +203,135 @@ class ParquetSink:
     def discard(self) -> None:
         if self._tmp.exists():
             self._tmp.unlink()
+
+
+# ----------------------------------------------------------------------------- result folders
+
+#: hidden record of a command writing into a folder (what it owns), removed when it finishes
+UNFINISHED = ".tthc-sim.unfinished.tmp"
+#: manifest kinds of the commands that write result folders
+KINDS = ("run", "comparison", "sweep", "calibrate")
+_STORE_MARK = "sweep.json"  # a sweep's store, even before its first manifest
+
+
+class OutputFolderError(Exception):
+    """An output folder a command must not write into: it holds something else."""
+
+
+def _record(folder: Path) -> dict[str, Any] | None:
+    """The manifest (or the record of an unfinished command) of a result folder, else None."""
+    for name in (MANIFEST, UNFINISHED):
+        path = folder / name
+        if not path.is_file():
+            continue
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, ValueError):
+            continue
+        if isinstance(data, dict) and data.get("kind") in KINDS:
+            return data
+    if (folder / _STORE_MARK).is_file():
+        return {"kind": "sweep"}
+    return None
+
+
+def _owned(folder: Path, record: dict[str, Any]) -> list[str]:
+    """Paths (relative to ``folder``) a result's record lists as its own files and plots."""
+    names = [str(n) for key in ("files", "plots") for n in record.get(key) or []]
+    legacy = folder / "plots"
+    if "plots" not in record and legacy.is_dir():  # plots of a manifest that did not list them
+        names += [f"plots/{f.name}" for f in legacy.iterdir() if f.suffix in (".png", ".svg")]
+    return names
+
+
+def _inside(folder: Path, name: str) -> Path | None:
+    rel = Path(name)
+    if rel.is_absolute() or ".." in rel.parts or not rel.parts:
+        return None
+    return folder / rel
+
+
+def claim_folder(folder: str | Path, kind: str, keep: Sequence[str] = ()) -> None:
+    """Make ``folder`` ready for a new result of ``kind``, or refuse it.
+
+    An empty (or new) folder is taken as it is. A folder holding a tthc-sim result of the
+    same kind (its ``manifest.json``, or the record of an unfinished command) is cleared of
+    what that result lists as its own (``files`` and ``plots`` of the manifest, except
+    ``keep`` and sub-folders such as a sweep's store): files of the older result never stay
+    beside the new ones. Anything else in the folder is left alone. The manifest is removed
+    first (the folder is incomplete until the command writes a new one), and a hidden record
+    (:data:`UNFINISHED`) keeps what the folder owns until :func:`finish_folder`.
+
+    Raises
+    ------
+    OutputFolderError
+        If the folder holds files but no tthc-sim result, or a result of another kind.
+    """
+    d = Path(folder)
+    d.mkdir(parents=True, exist_ok=True)
+    record = _record(d)
+    visible = sorted(p.name for p in d.iterdir() if not p.name.startswith("."))
+    if record is None:
+        if visible:
+            shown = ", ".join(visible[:3]) + (", ..." if len(visible) > 3 else "")
+            raise OutputFolderError(
+                f"holds files that are not a tthc-sim result ({shown}): "
+                "use an empty or a new folder"
+            )
+        owned: list[str] = []
+    elif record["kind"] != kind:
+        raise OutputFolderError(
+            f"holds a tthc-sim {record['kind']} result, not a {kind}: use another folder"
+        )
+    else:
+        owned = _owned(d, record)
+    write_json({"kind": kind, "files": owned}, d / UNFINISHED)
+    (d / MANIFEST).unlink(missing_ok=True)
+    parents = set()
+    for name in owned:
+        target = _inside(d, name)
+        if name in keep or name.endswith("/") or target is None or target.name == UNFINISHED:
+            continue
+        if target.is_file() or target.is_symlink():
+            target.unlink()
+            parents.add(target.parent)
+    for sub in (d, d / "plots"):
+        for tmp in sub.glob(".*.tmp") if sub.is_dir() else ():
+            if tmp.name == UNFINISHED:
+                continue
+            if tmp.is_dir() and not tmp.is_symlink():
+                shutil.rmtree(tmp, ignore_errors=True)
+            else:
+                tmp.unlink(missing_ok=True)
+    for parent in sorted(parents, key=lambda p: len(p.parts), reverse=True):
+        if parent != d and parent.is_dir() and not any(parent.iterdir()):
+            parent.rmdir()
+
+
+def finish_folder(folder: str | Path) -> None:
+    """Remove the record of an unfinished command: call after the manifest is written."""
+    (Path(folder) / UNFINISHED).unlink(missing_ok=True)
+
+
+def record_plots(folder: str | Path, plots: Sequence[Path]) -> None:
+    """Add plot files inside ``folder`` to its manifest's ``plots`` (rewritten atomically, after
+    the plots: the manifest vouches for them, and a later result in the folder clears them)."""
+    d = Path(folder)
+    path = d / MANIFEST
+    data = json.loads(path.read_text(encoding="utf-8"))
+    if not isinstance(data, dict):
+        return
+    root = d.resolve()
+    names = list(data.get("plots") or [])
+    for p in plots:
+        try:
+            rel = Path(p).resolve().relative_to(root).as_posix()
+        except ValueError:  # plotted elsewhere (--plots-dir): not the folder's
+            continue
+        if rel not in names:
+            names.append(rel)
+    data["plots"] = names
+    write_json(data, path)
 
 
 def _git_revision() -> str | None:

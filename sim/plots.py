@@ -24,7 +24,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, PercentFormatter
 
 from sim.labels import LABELS, label
-from sim.outputs import file_stem, unique_stems
+from sim.outputs import file_stem, record_plots, unique_stems
 
 FORMATS: tuple[str, ...] = ("png", "svg")
 _TYPE_COLOURS = {"phường": "tab:blue", "xã": "tab:green", "đặc khu": "tab:orange"}
@@ -517,7 +517,6 @@ def plot_run_dir(d: Path, out: Path, lang: str, formats: Sequence[str]) -> list[
 
 def plot_comparison_dir(d: Path, out: Path, lang: str, formats: Sequence[str]) -> list[Path]:
     """Forest plots (overall and per unit) and backlog of a ``tthc-sim compare`` folder."""
-    _manifest(d)
     written: list[Path] = []
     suffix = "" if lang == "en" else f"_{lang}"
     diffs = pd.read_csv(d / "differences.csv")
@@ -585,6 +584,8 @@ def plot_dir(
     """Write the plots that fit a result folder (its manifest's ``kind``); return the files.
 
     Plots go to ``path/plots/`` unless ``out`` is given; Vietnamese ones end in ``_vi``.
+    Plots inside the folder are added to the ``plots`` list of its manifest (rewritten after
+    them), so a later result written into the folder clears them.
     """
     from sim.scenario import ScenarioError
 
@@ -596,15 +597,14 @@ def plot_dir(
         if fmt not in FORMATS:
             raise ScenarioError(str(d), "", f"unknown plot format {fmt!r}")
     kind = _manifest(d).get("kind")
+    makers = {"run": plot_run_dir, "comparison": plot_comparison_dir, "sweep": plot_sweep_dir}
+    if kind not in makers:
+        raise ScenarioError(str(d / "manifest.json"), "kind", f"unknown result kind {kind!r}")
     target = Path(out) if out is not None else d / "plots"
     target.mkdir(parents=True, exist_ok=True)
-    if kind == "run":
-        return plot_run_dir(d, target, lang, formats)
-    if kind == "comparison":
-        return plot_comparison_dir(d, target, lang, formats)
-    if kind == "sweep":
-        return plot_sweep_dir(d, target, lang, formats)
-    raise ScenarioError(str(d / "manifest.json"), "kind", f"unknown result kind {kind!r}")
+    written = makers[kind](d, target, lang, formats)
+    record_plots(d, written)  # the manifest lists the plots inside the folder, written last
+    return written
 
 
 __all__ = [
