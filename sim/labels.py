@@ -238,7 +238,6 @@ LABELS: dict[str, tuple[str, str]] = {
     "wb_metric": ("Indicator", "Chỉ tiêu"),
     "wb_metric_key": ("Indicator (column name)", "Chỉ tiêu (tên cột)"),
     "wb_mean": ("Mean over replications", "Trung bình các lần lặp"),
-    "wb_mean_per_rep": ("mean per replication", "trung bình mỗi lần lặp"),
     "wb_sd": ("Standard deviation over replications", "Độ lệch chuẩn giữa các lần lặp"),
     "wb_ci95_low": ("95% CI, lower bound", "KTC 95%, cận dưới"),
     "wb_ci95_high": ("95% CI, upper bound", "KTC 95%, cận trên"),

@@ -534,7 +534,7 @@ def point_cols(
         kind = metric_kind(k)
         ci_kind = "rate" if kind == "rate" else "number"
         cols += [
-            Col(k, (k, "wb_mean_per_rep") if kind == "count" else k, kind),
+            Col(k, k, kind),
             Col(f"{k}_ci95_low", (k, "wb_ci95_low"), ci_kind),
             Col(f"{k}_ci95_high", (k, "wb_ci95_high"), ci_kind),
         ]
