@@ -307,7 +307,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "status_failed": ("failed", "lỗi"),
     "status_open": ("not run", "chưa chạy"),
     "cause_queueing": ("Waiting for officers", "Chờ cán bộ xử lý"),
-    "cause_network": ("Waiting for the system or network", "Chờ hệ thống, đường truyền"),
+    "cause_network": ("Waiting for the system or network", "Chờ hệ thống hoặc đường truyền"),
     "cause_supplements": ("Waiting for supplements", "Chờ bổ sung hồ sơ"),
     "cause_service": ("Officers' working time", "Thời gian xử lý của cán bộ"),
     # replication KPIs not labelled above (the summary sheet names every one)
@@ -333,7 +333,7 @@ LABELS: dict[str, tuple[str, str]] = {
     ),
     "late_network": (
         "Late: system or network (per replication)",
-        "Trễ hạn do hệ thống, đường truyền (mỗi lần lặp)",
+        "Trễ hạn do hệ thống hoặc đường truyền (mỗi lần lặp)",
     ),
     "late_supplements": (
         "Late: waiting for supplements (per replication)",
@@ -372,6 +372,97 @@ LABELS: dict[str, tuple[str, str]] = {
         "Mức độ sử dụng quầy cơ quan ngành dọc (%)",
     ),
     # ---------------------------------------------------------------- end of workbook block
+    # ---------------------------------------------------------------- console tables (sim/cli.py)
+    # English texts are the console's own (short, as printed before the language switch)
+    "con_month": ("month", "tháng"),
+    "con_resolved": ("resolved", "đã giải quyết"),
+    "con_late": ("late", "trễ hạn"),
+    "con_on_time_rate": ("on-time", "đúng hạn"),
+    "con_ci95_low": ("ci95 low", "KTC95 dưới"),
+    "con_ci95_high": ("ci95 high", "KTC95 trên"),
+    "con_on_time_ci95_low": ("ci95 low", "KTC95 dưới"),
+    "con_on_time_ci95_high": ("ci95 high", "KTC95 trên"),
+    "con_procedure": ("procedure", "thủ tục"),
+    "con_code": ("code", "mã"),
+    "con_name": ("name", "tên"),
+    "con_type": ("type", "loại"),
+    "con_arrived": ("arrived", "tiếp nhận"),
+    "con_open": ("open", "tồn cuối kỳ"),
+    "con_desk_wait_minutes_mean": ("desk wait min", "chờ quầy (phút)"),
+    "con_reception_utilisation": ("desk util", "sử dụng quầy"),
+    "con_scenario": ("scenario", "kịch bản"),
+    "con_reps": ("reps", "số lần lặp"),
+    "con_point_id": ("point_id", "mã điểm"),
+    "con_status": ("status", "trạng thái"),
+    "con_metric": ("metric", "chỉ tiêu"),
+    "con_difference": ("difference", "chênh lệch"),
+    "con_paired_ci": ("paired CI", "KTC ghép cặp"),
+    "con_unpaired_ci": ("unpaired (Welch) CI", "KTC không ghép cặp (Welch)"),
+    "con_width_ratio": ("paired/unpaired width", "tỷ số độ rộng ghép cặp/không ghép cặp"),
+    "con_run_scenario": (
+        "Scenario: {name}  ({start} to {end}, {units} units)",
+        "Kịch bản: {name}  ({start} đến {end}, {units} đơn vị)",
+    ),
+    "con_run_reps": (
+        "Replications: {reps}  seed: {seed}  wall time: {seconds:.1f} s",
+        "Số lần lặp: {reps}  hạt giống: {seed}  thời gian chạy: {seconds:.1f} giây",
+    ),
+    "con_run_rate": (
+        "On-time rate (đúng và trước hạn): {rate}   95% CI [{low}, {high}]",
+        "Tỷ lệ đúng và trước hạn: {rate}   KTC 95% [{low}, {high}]",
+    ),
+    "con_run_counts": (
+        "Per replication: arrived {arrived:,.0f}  resolved {resolved:,.0f}  open at end "
+        "{open:,.0f} (of which past deadline {overdue:,.0f})",
+        "Mỗi lần lặp: tiếp nhận {arrived:,.0f}  đã giải quyết {resolved:,.0f}  tồn cuối kỳ "
+        "{open:,.0f} (trong đó đã quá hạn {overdue:,.0f})",
+    ),
+    "con_run_waits": (
+        "Online share {online}   desk wait {desk:.1f} min   lead time {lead:.1f} working h",
+        "Tỷ lệ trực tuyến {online}   chờ tại quầy {desk:.1f} phút   thời gian giải quyết "
+        "{lead:.1f} giờ làm việc",
+    ),
+    "con_run_causes": (
+        "Late dossiers by cause: {parts}",
+        "Hồ sơ trễ hạn theo nguyên nhân: {parts}",
+    ),
+    "con_by_month": ("By month of resolution:", "Theo tháng giải quyết:"),
+    "con_by_procedure": ("By procedure:", "Theo thủ tục:"),
+    "con_by_unit": ("By unit (mean per replication):", "Theo đơn vị (trung bình mỗi lần lặp):"),
+    "con_written": ("Results written to {out}/", "Kết quả đã ghi vào {out}/"),
+    "con_cmp_head": (
+        "Comparison under common random numbers: {reps} replications, seed {seed}, "
+        "wall time {seconds:.1f} s",
+        "So sánh với cùng số ngẫu nhiên: {reps} lần lặp, hạt giống {seed}, "
+        "thời gian chạy {seconds:.1f} giây",
+    ),
+    "con_reference": ("reference", "gốc"),
+    "con_cmp_minus": (
+        "{scenario} minus {reference} (95% intervals; paired = same replications):",
+        "{scenario} trừ {reference} (khoảng tin cậy 95%; ghép cặp = cùng các lần lặp):",
+    ),
+    "con_cmp_units": (
+        "On-time rate by unit, {scenario} minus {reference} (paired 95% interval):",
+        "Tỷ lệ đúng hạn theo đơn vị, {scenario} trừ {reference} (KTC 95% ghép cặp):",
+    ),
+    "con_cmp_written": (
+        "Results written to {out}/ ({plots} plot files in plots/)",
+        "Kết quả đã ghi vào {out}/ ({plots} tệp biểu đồ trong plots/)",
+    ),
+    "con_sweep_head": (
+        "Sweep {name}: {points} points x {reps} replications, seed {seed}, "
+        "wall time {seconds:.1f} s ({workers} workers{where})",
+        "Quét {name}: {points} điểm x {reps} lần lặp, hạt giống {seed}, "
+        "thời gian chạy {seconds:.1f} giây ({workers} tiến trình{where})",
+    ),
+    "con_sweep_on": (" on {scheduler}", " trên {scheduler}"),
+    "con_sweep_done": (
+        "{done} of {points} points done ({skipped} from a previous run), {failed} failed. "
+        "Results in {out}/",
+        "{done}/{points} điểm đã xong ({skipped} từ lần chạy trước), {failed} lỗi. "
+        "Kết quả trong {out}/",
+    ),
+    # ---------------------------------------------------------------- end of console block
 }
 
 
