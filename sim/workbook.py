@@ -618,7 +618,29 @@ def workbook_bytes(wb: Workbook) -> bytes:
 
 
 def write_workbook(results: Results, path: str | Path, *, lang: str = "vi") -> Path:
-    """Write the workbook of a run to ``path`` atomically (see :func:`build_workbook`)."""
+    """Write the workbook of a run to ``path`` atomically.
+
+    Parameters
+    ----------
+    results
+        Replications of one scenario (:func:`sim.experiment.run`).
+    path
+        The ``.xlsx`` file; its folder is created if missing, an existing file is replaced
+        only once the new one is complete.
+    lang
+        ``"vi"`` (default) or ``"en"``: sheet names, names in cells and the first line of
+        every header; the second header line is the other language.
+
+    Returns
+    -------
+    Path
+        ``path``. Sheets and columns: see :func:`build_workbook` and the module docstring.
+
+    Raises
+    ------
+    ValueError
+        If ``lang`` is not a known language (nothing is written).
+    """
     return save_workbook(build_workbook(results, lang=lang), path)
 
 
