@@ -407,17 +407,27 @@ def cmd_run(args: argparse.Namespace) -> int:
         lang = _console_lang(args)
         _print_run(res, scn, lang)
         if precision:
-            print(f"\n{_precision_line(precision, 'on-time rate')}")
+            print("\n" + _precision_line(precision, "what_rate", lang))
         if args.out:
             print("\n" + label("con_written", lang, out=args.out))
     return 0
 
 
-def _precision_line(p: dict[str, Any], what: str) -> str:
-    state = "reached" if p["reached"] else f"NOT reached (cap --max-reps {p['max_reps']})"
-    return (
-        f"--reps auto: {p['reps']} replications; 95% half-width of the {what} "
-        f"{100 * p['halfwidth']:.3f} points, target {100 * p['target_halfwidth']:.3f}: {state}"
+def _precision_line(p: dict[str, Any], what: str, lang: str = "en") -> str:
+    """The ``--reps auto`` outcome; ``what`` is the label key (``con_<what>``) of the KPI."""
+    state = (
+        label("con_reached", lang)
+        if p["reached"]
+        else label("con_not_reached", lang, max_reps=p["max_reps"])
+    )
+    return label(
+        "con_precision",
+        lang,
+        reps=p["reps"],
+        what=label(f"con_{what}", lang),
+        halfwidth=100 * p["halfwidth"],
+        target=100 * p["target_halfwidth"],
+        state=state,
     )
 
 
@@ -550,7 +560,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
     for k, (name, path) in enumerate(zip(cmp.labels, args.scenarios, strict=True)):
         print(f"  {t('reference') if k == 0 else f'[{k}]':>9}: {name}  ({path})")
     if "precision" in cmp.meta:
-        print(_precision_line(cmp.meta["precision"], "paired on-time-rate difference"))
+        print(_precision_line(cmp.meta["precision"], "what_difference", lang))
     print()
     print(
         _fmt(

@@ -462,6 +462,22 @@ LABELS: dict[str, tuple[str, str]] = {
         "{done}/{points} điểm đã xong ({skipped} từ lần chạy trước), {failed} lỗi. "
         "Kết quả trong {out}/",
     ),
+    "con_precision": (
+        "--reps auto: {reps} replications; 95% half-width of the {what} {halfwidth:.3f} "
+        "points, target {target:.3f}: {state}",
+        "--reps auto: {reps} lần lặp; nửa độ rộng KTC 95% của {what} {halfwidth:.3f} "
+        "điểm phần trăm, mục tiêu {target:.3f}: {state}",
+    ),
+    "con_what_rate": ("on-time rate", "tỷ lệ đúng hạn"),
+    "con_what_difference": (
+        "paired on-time-rate difference",
+        "chênh lệch ghép cặp của tỷ lệ đúng hạn",
+    ),
+    "con_reached": ("reached", "đã đạt"),
+    "con_not_reached": (
+        "NOT reached (cap --max-reps {max_reps})",
+        "CHƯA đạt (giới hạn --max-reps {max_reps})",
+    ),
     # ---------------------------------------------------------------- end of console block
 }
 
