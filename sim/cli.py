@@ -68,13 +68,6 @@ def _pct(x: float) -> str:
     return "n/a" if x is None or (isinstance(x, float) and math.isnan(x)) else f"{100 * x:.2f}%"
 
 
-def _num(x: float, count: bool = False) -> str:
-    """A mean for the console: ``n/a`` if undefined; a count's mean without decimals if whole."""
-    if x is None or (isinstance(x, float) and math.isnan(x)):
-        return "n/a"
-    return f"{x:,.0f}" if count and float(x).is_integer() else f"{x:,.1f}"
-
-
 def _int_in(text: str, low: int, high: int | None, message: str) -> int:
     """``text`` as an integer in [low, high] (no upper bound if None), else ``message``."""
     try:
