@@ -694,8 +694,8 @@ def _compare_posterior(args: argparse.Namespace) -> int:
     for note in cmp.notes:
         print(f"  note: {note}")
     d = cmp.differences()
-    for label in cmp.labels[1:]:
-        print(f"\n{label} minus {cmp.labels[0]} (95% intervals):")
+    for name in cmp.labels[1:]:
+        print(f"\n{name} minus {cmp.labels[0]} (95% intervals):")
         rows = [
             {
                 "metric": m.metric,
@@ -706,7 +706,7 @@ def _compare_posterior(args: argparse.Namespace) -> int:
                 ),
                 "P(improves)": "" if math.isnan(m.p_improves) else f"{m.p_improves:.2f}",
             }
-            for m in d[d["scenario"] == label].itertuples()
+            for m in d[d["scenario"] == name].itertuples()
         ]
         print(pd.DataFrame(rows).to_string(index=False))
     if args.out:
