@@ -26,7 +26,7 @@ from scipy.special import stdtrit  # Student-t quantile (lighter than scipy.stat
 
 from sim.calendar import WorkingCalendar
 from sim.demand import IN_PERSON
-from sim.model import Layout, RepOutput
+from sim.records import Layout, RepOutput
 from sim.scenario import CHANNELS, Scenario
 
 CAUSES = ("queueing", "network", "supplements", "service")
