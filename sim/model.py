@@ -52,11 +52,11 @@ import simpy
 from simpy.events import NORMAL, URGENT
 
 from sim.calendar import WorkingCalendar
-from sim.demand import IN_PERSON, Dossiers, generate
+from sim.demand import IN_PERSON, Dossiers, MechanismDraws, draw_mechanisms, generate
 from sim.network import NetworkState, build_network
 from sim.records import Layout, Records, RepOutput
 from sim.rng import stream
-from sim.scenario import Network, Scenario, staff_count
+from sim.scenario import Network, Scenario, parse_clock, staff_count
 from sim.units import load_units
 
 NO_POOL = -1
@@ -143,6 +143,8 @@ def build_layout(scn: Scenario) -> Layout:
     role_pool: dict[tuple[int, str], int] = {}
     leader_pool: dict[int, int] = {}
     needs_leader = any(p.approval_minutes is not None and p.handled_by != "agency" for p in procs)
+    signing = scn.signing.enabled and bool(scn.signing.procedures)
+    signing_pool: dict[int, int] = {}
     for u, code in enumerate(codes):
         ut = str(frame["type"].iloc[u])
         reception[u] = add(
@@ -150,6 +152,9 @@ def build_layout(scn: Scenario) -> Layout:
         )
         for r in roles:
             role_pool[(u, r)] = add(f"{code}/{r}", r, u, u, staff_count(scn, code, ut, r))
+        if signing:
+            # one designated leader signs in sessions (see Signing)
+            signing_pool[u] = add(f"{code}/signing", "signing", u, u, 1)
         if needs_leader:
             leader_pool[u] = add(
                 f"{code}/leader", "leader", u, u, staff_count(scn, code, ut, "leader")
@@ -172,7 +177,8 @@ def build_layout(scn: Scenario) -> Layout:
                     assert p.role is not None
                     processing[j, u] = role_pool[(u, p.role)]
             if p.approval_minutes is not None and p.handled_by != "agency":
-                approval[j, u] = leader_pool[u]
+                in_sessions = signing and pids[j] in scn.signing.procedures
+                approval[j, u] = signing_pool[u] if in_sessions else leader_pool[u]
     inter = np.array(
         [
             [
@@ -271,14 +277,17 @@ def daily_capacity(
 ) -> list[np.ndarray]:
     """Officers present per working day for each pool (each present with prob. availability).
 
+    The availability is ``staffing.availability_by_role`` of the pool's kind (reception,
+    leader, a specialist role or an agency id) if given, else ``staffing.availability``.
     Officer k of a pool is present on day d if u[k, d] < availability, with the uniforms
     drawn officer by officer from the pool's stream. Adding officers appends rows without
     changing the others', and lowering the availability only removes officers from days
     they were present: staffing what-ifs stay coupled under common random numbers.
     """
-    a = scn.staffing.availability
+    by_role = scn.staffing.availability_by_role
     out = []
-    for name, _kind, _u, _n, staff in specs:
+    for name, kind, _u, _n, staff in specs:
+        a = by_role.get(kind, scn.staffing.availability)
         if a >= 1.0 or staff == 0:
             caps = np.full(n_days, staff, dtype=np.int64)
         else:
@@ -303,6 +312,7 @@ def simulate(
     types = [str(t) for t in layout.frame["type"]]
     net = build_network(scn, cal, layout.codes, types, layout.procedure_ids, seed, rep)
     ds = generate(scn, cal, layout.frame, seed, rep, net.system_down_wall)
+    draws = draw_mechanisms(scn, ds, layout.codes, seed, rep)
     n_work_days = int(cal.is_working[: scn.horizon.days].sum())
     L = cal.day_minutes
     horizon_end = n_work_days * L
@@ -312,7 +322,7 @@ def simulate(
     pools = [Pool(*spec) for spec in layout.pool_specs]
     for pool, c in zip(pools, caps, strict=True):
         pool.set_capacity(int(c[0]))
-    _Runner(scn, env, pools, layout, net, cal, ds, rec, horizon_end).start()
+    _Runner(scn, env, pools, layout, net, cal, ds, draws, rec, horizon_end).start()
     if n_work_days > 1:
         env.process(_staff_days(env, pools, caps, n_work_days, L))
     env.run(until=horizon_end)
@@ -333,7 +343,7 @@ def simulate(
             "queue_at_end": [p.queue_length() for p in pools],
         }
     )
-    return RepOutput(rep, seed, ds, rec, frame, horizon_end, net.down_minutes, events)
+    return RepOutput(rep, seed, ds, rec, frame, horizon_end, net.down_minutes, events, draws)
 
 
 def _events_scheduled(env: simpy.Environment) -> int:
@@ -621,6 +631,21 @@ def _officer_stages(
     return _Stages(acquire, release)
 
 
+def _working_offset(sessions: tuple[tuple[int, int], ...], minute: int) -> float:
+    """Working minutes of a day before the time of day ``minute`` (office sessions)."""
+    return float(sum(min(max(minute - a, 0), b - a) for a, b in sessions))
+
+
+def _next_session(now: float, day_minutes: float, offsets: list[float]) -> float:
+    """The first signing session (working clock) at or after ``now``."""
+    day = math.floor(now / day_minutes)
+    within = now - day * day_minutes
+    for o in offsets:
+        if o >= within:
+            return day * day_minutes + o
+    return (day + 1) * day_minutes + offsets[0]
+
+
 class _Runner:
     """Binds the per-run state and schedules the arrival source. Hot path: keep it lean.
 
@@ -642,9 +667,11 @@ class _Runner:
         net: NetworkState,
         cal: WorkingCalendar,
         ds: Dossiers,
+        draws: MechanismDraws,
         rec: Records,
         horizon_end: float,
     ) -> None:
+        self.draws = draws
         self.env = env
         self.scn = scn
         self.pools = pools
@@ -704,7 +731,14 @@ class _Runner:
         timing = _network_timing(self.net, self.scn.network, len(self.layout.codes))
         procedure = _column(self.ds.procedure)
         stages = _officer_stages(self.env, timing, procedure, self.horizon_end)
-        transfer = self._processing_steps(timing, stages)
+        approval = self._approval_steps(stages)
+        land = self._land_steps(stages, approval) if self.scn.land_route.enabled else None
+        route = set(self.scn.land_route.procedures)
+        after_check = [
+            land if land is not None and pid in route else approval
+            for pid in self.layout.procedure_ids
+        ]
+        transfer = self._processing_steps(timing, stages, after_check)
         return self._reception_steps(stages, transfer)
 
     def _reception_steps(self, stages: _Stages, transfer: Step) -> Callable[[int, float], None]:
@@ -845,20 +879,19 @@ class _Runner:
 
         return ask
 
-    def _processing_steps(self, timing: _Timing, stages: _Stages) -> Step:
-        """Transfer to the competent unit, processing and approval (the first is returned)."""
+    def _processing_steps(self, timing: _Timing, stages: _Stages, after_check: list[Step]) -> Step:
+        """Transfer to the competent unit and processing (the first is returned); then the
+        step ``after_check[procedure]`` (approval, or the land route)."""
         env, ds, rec, pools, lay = self.env, self.ds, self.rec, self.pools, self.layout
         schedule = env.schedule
         finish, interaction_minutes = timing.finish, timing.interaction_minutes
         acquire, release = stages.acquire, stages.release
         receiving, home, procedure = _column(ds.receiving), _column(ds.home), _column(ds.procedure)
         processing_minutes = _column(ds.processing_minutes)
-        approval_minutes = _column(ds.approval_minutes)
         handled_by = lay.handled_by.tolist()
         interactions = lay.interactions.tolist()
-        processing_pool, approval_pool = lay.processing_pool.tolist(), lay.approval_pool.tolist()
+        processing_pool = lay.processing_pool.tolist()
         processing_start, processing_end = rec.processing_start, rec.processing_end
-        approval_start, resolved = rec.approval_start, rec.resolved
         wait_queue, wait_network = rec.wait_queue, rec.wait_network
 
         def transfer(d: _Dossier) -> None:
@@ -895,7 +928,7 @@ class _Runner:
                 minutes = processing_minutes[i]
                 acquire(d, pools[pool], True, minutes, interactions[p][2], processed, env.now)
             else:
-                approval(d)
+                after_check[p](d)
 
         def processed(d: _Dossier) -> None:
             release(d.pool)
@@ -904,17 +937,64 @@ class _Runner:
             processing_end[i] = d.end
             wait_queue[i] += d.qw
             wait_network[i] += d.netw
-            approval(d)
+            after_check[procedure[i]](d)
+
+        return transfer
+
+    def _approval_steps(self, stages: _Stages) -> Step:
+        """Approval by the processing unit's leader, then the result (the first is returned).
+
+        With ``signing`` on, the approvals of its procedures wait for the leader's next
+        signing session of the day; with ``signing.delegation`` the ``delegable`` ones are
+        signed at once by the officers of the procedure's role instead.
+        """
+        env, ds, rec, pools, lay, sg = (
+            self.env,
+            self.ds,
+            self.rec,
+            self.pools,
+            self.layout,
+            self.scn.signing,
+        )
+        schedule = env.schedule
+        acquire, release = stages.acquire, stages.release
+        procedure, approval_minutes = _column(ds.procedure), _column(ds.approval_minutes)
+        interactions = lay.interactions.tolist()
+        approval_pool = lay.approval_pool.tolist()
+        in_sessions = [False] * len(lay.procedure_ids)
+        if sg.enabled:
+            for j, pid in enumerate(lay.procedure_ids):
+                if sg.delegation and pid in sg.delegable:
+                    approval_pool[j] = lay.processing_pool[j].tolist()
+                else:
+                    in_sessions[j] = pid in sg.procedures
+        L = self.cal.day_minutes
+        sessions = self.cal.sessions
+        offsets = sorted({_working_offset(sessions, parse_clock(t)) for t in sg.session_times})
+        approval_start, resolved, wait_signing = rec.approval_start, rec.resolved, rec.wait_signing
+        wait_queue, wait_network = rec.wait_queue, rec.wait_network
 
         def approval(d: _Dossier) -> None:
             i = d.i
             p = procedure[i]
             pool = approval_pool[p][d.pu]
-            if pool >= 0:
+            if pool < 0:
+                resolved[i] = env.now
+            elif in_sessions[p]:
+                now = env.now
+                session = _next_session(now, L, offsets)
+                wait_signing[i] = session - now
+                d.callbacks = [sign]
+                schedule(d, NORMAL, session - now)
+            else:
                 minutes = approval_minutes[i]
                 acquire(d, pools[pool], True, minutes, interactions[p][3], approved, env.now)
-            else:
-                resolved[i] = env.now
+
+        def sign(d: _Dossier) -> None:
+            i = d.i
+            p = procedure[i]
+            pool = pools[approval_pool[p][d.pu]]
+            acquire(d, pool, True, approval_minutes[i], interactions[p][3], approved, env.now)
 
         def approved(d: _Dossier) -> None:
             release(d.pool)
@@ -924,7 +1004,77 @@ class _Runner:
             wait_network[i] += d.netw
             resolved[i] = env.now
 
-        return transfer
+        return approval
+
+    def _land_steps(self, stages: _Stages, approval: Step) -> Step:
+        """The land route in calendar time after the branch check (see ``LandRoute``).
+
+        Commune confirmation or another agency's opinion (with the branch's probability and
+        delay factor), the tax notice and the applicant's payment (calendar delays that the
+        legal clock excludes: the deadline moves by their working minutes), then printing and
+        signing of the certificate by the branch's officers; then ``approval``.
+        """
+        env, ds, rec, pools, lay = self.env, self.ds, self.rec, self.pools, self.layout
+        lr, dr = self.scn.land_route, self.draws
+        schedule = env.schedule
+        to_wall, to_work = self.cal.to_wall_scalar, self.cal.to_working_scalar
+        acquire, release = stages.acquire, stages.release
+        procedure = _column(ds.procedure)
+        districts = [str(x) for x in lay.frame["former_district"]]
+        branch = [lr.branches.get(x) for x in districts]
+        consult_p = [
+            lr.consultation_probability if b is None or b.consultation_probability is None
+            else b.consultation_probability
+            for b in branch
+        ]  # fmt: skip
+        consult_factor = [1.0 if b is None else b.consultation_delay_factor for b in branch]
+        financial_p = [lr.financial_obligation_probability.get(p, 0.0) for p in lay.procedure_ids]
+        consult_u, consult_delay = _column(dr.consultation_u), _column(dr.consultation_delay)
+        financial_u = _column(dr.financial_u)
+        tax_delay, pay_delay = _column(dr.tax_notice_delay), _column(dr.payment_delay)
+        printing_minutes = _column(dr.printing)
+        n_print = lr.printing_interactions
+        processing_pool = lay.processing_pool.tolist()
+        deadline, wait_external, wait_financial = (
+            rec.deadline,
+            rec.wait_external,
+            rec.wait_financial,
+        )
+        wait_queue, wait_network = rec.wait_queue, rec.wait_network
+
+        def land(d: _Dossier) -> None:
+            i = d.i
+            now = env.now
+            t = now
+            u = d.pu
+            if consult_u[i] < consult_p[u]:
+                t = to_work(to_wall(t, "left") + consult_delay[i] * consult_factor[u])
+                wait_external[i] = t - now
+            if financial_u[i] < financial_p[procedure[i]]:
+                notified = to_work(to_wall(t, "left") + tax_delay[i])
+                paid = to_work(to_wall(notified, "left") + pay_delay[i])
+                wait_financial[i] = paid - t
+                deadline[i] += paid - t  # Decree 151/2025: not counted on the legal clock
+                t = paid
+            if t > now:
+                d.callbacks = [print_certificate]
+                schedule(d, NORMAL, t - now)
+            else:
+                print_certificate(d)
+
+        def print_certificate(d: _Dossier) -> None:
+            i = d.i
+            pool = pools[processing_pool[procedure[i]][d.pu]]
+            acquire(d, pool, True, printing_minutes[i], n_print, printed, env.now)
+
+        def printed(d: _Dossier) -> None:
+            release(d.pool)
+            i = d.i
+            wait_queue[i] += d.qw
+            wait_network[i] += d.netw
+            approval(d)
+
+        return land
 
 
 __all__ = ["Layout", "Pool", "RepOutput", "build_layout", "horizon_calendar", "simulate"]

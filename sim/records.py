@@ -20,7 +20,7 @@ from dataclasses import dataclass, fields
 import numpy as np
 import pandas as pd
 
-from sim.demand import Dossiers
+from sim.demand import Dossiers, MechanismDraws
 
 NAN = float("nan")
 
@@ -44,6 +44,10 @@ class Records:
     wait_network: array[float]
     wait_supplement: array[float]
     received_by: array[float]
+    # lateness mechanisms (NaN when the dossier did not meet the step)
+    wait_external: array[float]  # land: commune confirmation / other agency (calendar)
+    wait_financial: array[float]  # land: tax notice and payment (calendar)
+    wait_signing: array[float]  # waiting for the leader's next signing session
 
     @classmethod
     def allocate(cls, n: int) -> Records:
@@ -85,3 +89,4 @@ class RepOutput:
     horizon_end: float  # working minutes
     down_minutes: np.ndarray
     events: int
+    draws: MechanismDraws | None = None  # per-dossier draws of the lateness mechanisms
