@@ -285,3 +285,18 @@ def test_bad_mechanism_settings_name_the_field(
         quick.with_changes(changes)
     assert exc.value.path == path
     assert "\n" not in str(exc.value)
+
+
+def test_counterfactuals_remove_each_mechanism(quick: Scenario) -> None:
+    from sim.attribution import counterfactuals
+
+    assert set(counterfactuals(quick.with_changes(OFF))) == {"network", "supplements", "staffing"}
+    variants = counterfactuals(quick.with_changes({"systems.sync_failure_probability": 0.2}))
+    assert {"land_external", "financial_obligation", "data_sync", "signing", "closing_lag"} <= set(
+        variants
+    )
+    base = _runs(quick.with_changes({"systems.sync_failure_probability": 0.2}), 1)[0][1]
+    cf = _runs(variants["data_sync"], 1)[0][1]
+    assert base.kpis.iloc[0]["late_data_sync"] > 0
+    assert cf.kpis.iloc[0]["late_data_sync"] == 0
+    assert cf.kpis.iloc[0]["recorded_on_time_rate"] > base.kpis.iloc[0]["recorded_on_time_rate"]
