@@ -191,7 +191,7 @@ def generate(
         utype = str(frame["type"].iloc[h])
         share = procedure_shares(scn, utype)
         by_unit = scn.demand.share_multipliers_by_unit.get(code)
-        if by_unit:
+        if by_unit and any(m != 1.0 for m in by_unit.values()):
             share = share * np.array([by_unit.get(pid, 1.0) for pid in scn.procedures], float)
             share = share / share.sum() if share.sum() > 0 else share
         p_chan = share @ chan  # P(channel) at this home unit

@@ -154,7 +154,10 @@ def build_layout(scn: Scenario) -> Layout:
             role_pool[(u, r)] = add(f"{code}/{r}", r, u, u, staff_count(scn, code, ut, r))
         if signing:
             # one designated leader signs in sessions (see Signing)
-            signing_pool[u] = add(f"{code}/signing", "signing", u, u, 1)
+            signers = staff_count(scn, code, ut, "signing") or max(
+                1, math.floor(scn.staffing.multiplier.get("all", 1.0) + 0.5)
+            )
+            signing_pool[u] = add(f"{code}/signing", "signing", u, u, signers)
         if needs_leader:
             leader_pool[u] = add(
                 f"{code}/leader", "leader", u, u, staff_count(scn, code, ut, "leader")
@@ -277,17 +280,20 @@ def daily_capacity(
 ) -> list[np.ndarray]:
     """Officers present per working day for each pool (each present with prob. availability).
 
-    The availability is ``staffing.availability_by_role`` of the pool's kind (reception,
-    leader, a specialist role or an agency id) if given, else ``staffing.availability``.
+    The availability is ``staffing.availability`` times the factor that
+    ``staffing.availability_factor_by_role`` gives the pool's kind (reception, leader,
+    signing, a specialist role or an agency id; 1 if not given), at most 1.
     Officer k of a pool is present on day d if u[k, d] < availability, with the uniforms
     drawn officer by officer from the pool's stream. Adding officers appends rows without
     changing the others', and lowering the availability only removes officers from days
     they were present: staffing what-ifs stay coupled under common random numbers.
     """
-    by_role = scn.staffing.availability_by_role
+    by_role = scn.staffing.availability_factor_by_role
     out = []
     for name, kind, _u, _n, staff in specs:
-        a = by_role.get(kind, scn.staffing.availability)
+        a = scn.staffing.availability
+        if kind in by_role:
+            a = min(1.0, a * by_role[kind])
         if a >= 1.0 or staff == 0:
             caps = np.full(n_days, staff, dtype=np.int64)
         else:

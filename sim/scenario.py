@@ -283,8 +283,9 @@ class Staffing(Model):
     multiplier: dict[str, NonNegative] = {}
     multiplier_by_unit_type: dict[UnitType, dict[str, NonNegative]] = {}
     availability: Annotated[float, Field(gt=0.0, le=1.0)] = 1.0
-    # by pool kind (reception, leader, a specialist role or an agency id); others: availability
-    availability_by_role: dict[str, Annotated[float, Field(gt=0.0, le=1.0)]] = {}
+    # factor on availability by pool kind (reception, leader, signing, a specialist role or an
+    # agency id), so the one calibrated number stays the lever; others: factor 1
+    availability_factor_by_role: dict[str, Annotated[float, Field(gt=0.0, le=10.0)]] = {}
     min_on_duty: Annotated[int, Field(ge=0, le=100)] = 1
 
 
@@ -514,7 +515,8 @@ class Signing(Model):
     """Signing as practised (FACTS.md, "Certification and the leader's signature").
 
     Approvals of ``procedures`` are signed by one designated leader of the unit (a pool of
-    kind ``signing`` with one officer) in signing sessions that start at ``session_times``
+    kind ``signing``: one officer unless ``staffing`` names ``signing`` officers, times
+    ``staffing.multiplier.all``) in signing sessions that start at ``session_times``
     each working day; a dossier ready for signature waits for the next session, and the
     session's dossiers are signed one after another. With ``delegation`` the procedures in
     ``delegable`` are signed at once by the officers of the procedure's role (the justice
@@ -785,9 +787,9 @@ def _check_mechanisms(s: Scenario) -> list[tuple[str, str]]:
         errs.append(("signing.session_times", "at least one signing session a day is needed"))
     kinds = {"reception", "leader", "signing", *s.agencies}
     kinds |= {p.role for p in s.procedures.values() if p.role}
-    for k in s.staffing.availability_by_role:
+    for k in s.staffing.availability_factor_by_role:
         if k not in kinds:
-            errs.append((f"staffing.availability_by_role.{k}", f"unknown role {k!r}"))
+            errs.append((f"staffing.availability_factor_by_role.{k}", f"unknown role {k!r}"))
     for code, mult in s.demand.share_multipliers_by_unit.items():
         if code not in units.codes:
             errs.append((f"demand.share_multipliers_by_unit.{code}", "unknown unit code"))

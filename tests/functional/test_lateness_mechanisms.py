@@ -32,7 +32,16 @@ OFF = {
 
 @pytest.fixture(scope="module")
 def quick() -> Scenario:
-    return load_scenario(SCEN / "validation" / "quick.yaml")
+    """The quick scenario with the baseline's lateness mechanisms switched back on."""
+    base = load_scenario(SCEN / "baseline.yaml")
+    raw = base.to_dict()
+    return load_scenario(SCEN / "validation" / "quick.yaml").with_changes(
+        {
+            **{k: raw[k] for k in ("land_route", "recorded_clock", "systems", "signing")},
+            "staffing.availability_factor_by_role": raw["staffing"]["availability_factor_by_role"],
+            "demand.share_multipliers_by_unit": raw["demand"]["share_multipliers_by_unit"],
+        }
+    )
 
 
 def _runs(scn: Scenario, reps: int = REPS) -> list[tuple[RepOutput, RepTables]]:
@@ -229,9 +238,11 @@ def test_signing_sessions_and_delegation(quick: Scenario) -> None:
 # ------------------------------------------------------------------ heterogeneity, KPIs
 
 
-def test_availability_by_role_applies_to_that_role_only(quick: Scenario) -> None:
-    a = _runs(quick.with_changes({"staffing.availability_by_role": {}}), 1)[0][0].pools
-    b = _runs(quick.with_changes({"staffing.availability_by_role": {"leader": 0.3}}), 1)[0][0].pools
+def test_availability_factor_by_role_applies_to_that_role_only(quick: Scenario) -> None:
+    a = _runs(quick.with_changes({"staffing.availability_factor_by_role": {}}), 1)[0][0].pools
+    b = _runs(quick.with_changes({"staffing.availability_factor_by_role": {"leader": 0.3}}), 1)[0][
+        0
+    ].pools
     leader = a["kind"] == "leader"
     assert (b.loc[leader, "officer_minutes"] < a.loc[leader, "officer_minutes"]).all()
     reception = a["kind"] == "reception"
@@ -269,7 +280,10 @@ def test_slow_to_receive_rises_when_desks_are_short(quick: Scenario) -> None:
         ({"land_route.branches": {"Atlantis": {}}}, "land_route.branches.Atlantis"),
         ({"signing.session_times": ["25:00"]}, "signing.session_times.0"),
         ({"signing.procedures": ["land_change_registration"]}, "signing.procedures"),
-        ({"staffing.availability_by_role": {"pilot": 0.5}}, "staffing.availability_by_role.pilot"),
+        (
+            {"staffing.availability_factor_by_role": {"pilot": 0.5}},
+            "staffing.availability_factor_by_role.pilot",
+        ),
         ({"systems.named.x": {"procedures": ["nope"]}}, "systems.named.x.procedures"),
         (
             {"demand.share_multipliers_by_unit": {"QN99": {}}},
