@@ -37,6 +37,8 @@ from sim.rng import stream
 from sim.scenario import CHANNELS, WEEKDAYS, Scenario
 
 IN_PERSON, ONLINE, POST = 0, 1, 2
+BACKLOG_BLOCK = 1 << 20
+"""Key blocks of the inherited dossiers start here (entry k of the backlog: block + k)."""
 
 
 @dataclass
@@ -55,6 +57,7 @@ class Dossiers:
     incomplete: np.ndarray  # bool
     supplement_delay_minutes: np.ndarray  # wall minutes until the applicant supplements
     key: np.ndarray  # stable identity under common random numbers (int64, see generate)
+    inherited_due: np.ndarray  # deadline (working minutes) of an inherited dossier, else NaN
 
     def __len__(self) -> int:
         return len(self.arrival)
@@ -186,7 +189,7 @@ def generate(
     online_day = np.where(working, wday, scn.demand.non_working_day_online_factor)
     work_days_idx = np.flatnonzero(working)
 
-    blocks: list[dict[str, np.ndarray]] = []
+    blocks: list[dict[str, np.ndarray]] = _backlog_blocks(scn, cal, codes, seed, rep)
     for h, code in enumerate(codes):
         utype = str(frame["type"].iloc[h])
         share = procedure_shares(scn, utype)
@@ -265,6 +268,7 @@ def generate(
                     # (home unit, channel, draw order): the same dossier in every scenario
                     # that shares these streams, whatever the order of arrival
                     key=(h * 3 + c) * (1 << 32) + np.arange(n, dtype=np.int64),
+                    inherited_due=np.full(n, np.nan),
                 )
             )
 
@@ -276,7 +280,8 @@ def generate(
     arrival = cal.to_working(cat["wall_arrival"])
     # FIFO: by working arrival, then by submission time (a night's online dossiers are
     # queued in the order they were submitted), then by block order (stable)
-    order = np.lexsort((cat["wall_arrival"], arrival))
+    # inherited dossiers (all at time 0) come first
+    order = np.lexsort((cat["wall_arrival"], np.isnan(cat["inherited_due"]), arrival))
     return Dossiers(arrival=arrival[order], **{k: v[order] for k, v in cat.items()})
 
 
@@ -308,6 +313,45 @@ class MechanismDraws:
     sync_delay: np.ndarray  # wall minutes
 
 
+def _backlog_blocks(
+    scn: Scenario, cal: WorkingCalendar, codes: list[str], seed: int, rep: int
+) -> list[dict[str, np.ndarray]]:
+    """The inherited dossiers of ``initial_backlog``, one block per entry (simulated units)."""
+    if not scn.initial_backlog.enabled:
+        return []
+    pids = list(scn.procedures)
+    out: list[dict[str, np.ndarray]] = []
+    for k, e in enumerate(scn.initial_backlog.entries):
+        if e.unit not in codes or e.count == 0:
+            continue
+        n, u, j = e.count, codes.index(e.unit), pids.index(e.procedure)
+        pr = scn.procedures[e.procedure]
+        g = stream(seed, rep, "backlog", k)
+        consumed = np.floor(e.consumed_working_days.sample(g, n))
+        overdue = g.random(n) < e.overdue_share
+        pro = pr.processing_minutes.sample(g, n) if pr.processing_minutes else np.zeros(n)
+        app = pr.approval_minutes.sample(g, n) if pr.approval_minutes else np.zeros(n)
+        left = np.maximum(pr.deadline_working_days - consumed, 0).astype(np.int64)
+        due = cal.deadlines(np.zeros(n), left)
+        out.append(
+            dict(
+                wall_arrival=np.zeros(n),
+                home=np.full(n, u, dtype=np.int16),
+                receiving=np.full(n, u, dtype=np.int16),
+                procedure=np.full(n, j, dtype=np.int16),
+                channel=np.full(n, IN_PERSON, dtype=np.int8),
+                reception_minutes=np.zeros(n),
+                processing_minutes=pro,
+                approval_minutes=app,
+                incomplete=np.zeros(n, dtype=bool),
+                supplement_delay_minutes=np.zeros(n),
+                key=(BACKLOG_BLOCK + k) * (1 << 32) + np.arange(n, dtype=np.int64),
+                inherited_due=np.where(overdue, 0.0, due).astype(float),
+            )
+        )
+    return out
+
+
 def _per_block(
     ds: Dossiers,
     codes: list[str],
@@ -323,8 +367,13 @@ def _per_block(
     cuts = np.flatnonzero(np.diff(block)) + 1
     outs: list[np.ndarray] | None = None
     for seg in np.split(np.arange(n), cuts) if n else []:
-        h, c = divmod(int(block[seg[0]]), 3)
-        values = draw(stream(seed, rep, name, codes[h], CHANNELS[c]), len(seg))
+        b = int(block[seg[0]])
+        if b >= BACKLOG_BLOCK:
+            g = stream(seed, rep, name, "backlog", b - BACKLOG_BLOCK)
+        else:
+            h, c = divmod(b, 3)
+            g = stream(seed, rep, name, codes[h], CHANNELS[c])
+        values = draw(g, len(seg))
         if outs is None:
             outs = [np.empty(n) for _ in values]
         for out, v in zip(outs, values, strict=True):

@@ -703,9 +703,23 @@ class _Runner:
         arrivals = _column(self.ds.arrival)
         n_arrivals = len(arrivals)
         schedule = env.schedule
+        # inherited dossiers (initial_backlog) are the first rows: they enter processing at 0
+        n_inherited = int(np.count_nonzero(~np.isnan(self.ds.inherited_due)))
+        if n_inherited:
+            inherit = self._inherit_step()
+            handover = simpy.Event(env)
+            handover._ok, handover._value = True, None
+
+            def hand_over(_: simpy.Event) -> None:
+                for i in range(n_inherited):
+                    inherit(i)
+
+            handover.callbacks.append(hand_over)
+            schedule(handover, URGENT)
         source = simpy.Event(env)
         source._ok, source._value = True, None
-        state = [0, 0]  # next arrival index; 1 if the source is waiting for that arrival
+        # next arrival index; 1 if the source is waiting for that arrival
+        state = [n_inherited, 0]
 
         def start_due(k: int, j: int, now: float) -> None:
             for i in range(k, j):
@@ -745,7 +759,22 @@ class _Runner:
             for pid in self.layout.procedure_ids
         ]
         transfer = self._processing_steps(timing, stages, after_check)
+        self._transfer = transfer
         return self._reception_steps(stages, transfer)
+
+    def _inherit_step(self) -> Callable[[int], None]:
+        """Start inherited dossier ``i`` at time 0: already received, its deadline given."""
+        env, ds, rec, transfer = self.env, self.ds, self.rec, self._transfer
+        due, receiving = _column(ds.inherited_due), _column(ds.receiving)
+
+        def inherit(i: int) -> None:
+            rec.reception_start[i] = rec.reception_end[i] = rec.clock_start[i] = 0.0
+            rec.wait_queue[i] = rec.wait_network[i] = 0.0
+            rec.deadline[i] = due[i]
+            rec.received_by[i] = receiving[i]
+            transfer(_Dossier(env, i))
+
+        return inherit
 
     def _reception_steps(self, stages: _Stages, transfer: Step) -> Callable[[int, float], None]:
         """Arrival, check at the desk, supplements and re-check; then ``transfer``."""

@@ -530,6 +530,31 @@ class Signing(Model):
     delegable: list[str] = []
 
 
+class BacklogEntry(Model):
+    """Dossiers of one procedure handed over to one unit on the first day (see InitialBacklog)."""
+
+    unit: str
+    procedure: str
+    count: Annotated[int, Field(ge=0, le=1_000_000)]
+    consumed_working_days: Distribution = Field(
+        default_factory=lambda: Exponential(dist="exponential", mean=2.0)
+    )
+    overdue_share: Probability = 0.0
+
+
+class InitialBacklog(Model):
+    """Dossiers inherited on the first day from the abolished district level (FACTS.md,
+    "Backlog inherited on 1 July").
+
+    Each entry adds ``count`` dossiers at ``unit``, already received (they start at the
+    processing step at time 0), with ``consumed_working_days`` of their statutory time
+    already used, and a share ``overdue_share`` already past their deadline.
+    """
+
+    enabled: bool = False
+    entries: list[BacklogEntry] = []
+
+
 class Scenario(Model):
     """A complete, validated scenario. Immutable: derive variants with :meth:`with_changes`."""
 
@@ -552,6 +577,7 @@ class Scenario(Model):
     recorded_clock: RecordedClock = RecordedClock()
     systems: Systems = Systems()
     signing: Signing = Signing()
+    initial_backlog: InitialBacklog = InitialBacklog()
 
     def to_dict(self) -> dict[str, Any]:
         """The resolved scenario as plain JSON-compatible data."""
@@ -785,6 +811,10 @@ def _check_mechanisms(s: Scenario) -> list[tuple[str, str]]:
             errs.append((f"signing.session_times.{i}", str(exc)))
     if s.signing.enabled and not s.signing.session_times:
         errs.append(("signing.session_times", "at least one signing session a day is needed"))
+    for i, e in enumerate(s.initial_backlog.entries):
+        if e.unit not in units.codes:
+            errs.append((f"initial_backlog.entries.{i}.unit", f"unknown unit code {e.unit!r}"))
+        procs(f"initial_backlog.entries.{i}.procedure", [e.procedure])
     kinds = {"reception", "leader", "signing", *s.agencies}
     kinds |= {p.role for p in s.procedures.values() if p.role}
     for k in s.staffing.availability_factor_by_role:

@@ -38,6 +38,7 @@ def quick() -> Scenario:
     return load_scenario(SCEN / "validation" / "quick.yaml").with_changes(
         {
             **{k: raw[k] for k in ("land_route", "recorded_clock", "systems", "signing")},
+            "initial_backlog": {"enabled": False},
             "staffing.availability_factor_by_role": raw["staffing"]["availability_factor_by_role"],
             "demand.share_multipliers_by_unit": raw["demand"]["share_multipliers_by_unit"],
         }
@@ -314,3 +315,39 @@ def test_counterfactuals_remove_each_mechanism(quick: Scenario) -> None:
     assert base.kpis.iloc[0]["late_data_sync"] > 0
     assert cf.kpis.iloc[0]["late_data_sync"] == 0
     assert cf.kpis.iloc[0]["recorded_on_time_rate"] > base.kpis.iloc[0]["recorded_on_time_rate"]
+
+
+BACKLOG = {
+    "initial_backlog.enabled": True,
+    "initial_backlog.entries": [
+        {
+            "unit": "QN11",
+            "procedure": "land_change_registration",
+            "count": 150,
+            "consumed_working_days": {"dist": "uniform", "low": 0, "high": 8},
+            "overdue_share": 0.3,
+        }
+    ],
+}
+
+
+def test_inherited_backlog(quick: Scenario) -> None:
+    """Inherited dossiers start at 0 in processing, some overdue; others' draws unchanged."""
+    with_backlog = quick.with_changes(BACKLOG)
+    lay, cal = build_layout(quick), horizon_calendar(quick)
+    a = generate(quick, cal, lay.frame, 7, 0)
+    b = generate(with_backlog, cal, lay.frame, 7, 0)
+    inherited = ~np.isnan(b.inherited_due)
+    assert inherited.sum() == 150 and inherited[:150].all()
+    np.testing.assert_array_equal(a.key, b.key[~inherited])
+    np.testing.assert_array_equal(a.arrival, b.arrival[~inherited])
+    runs = _runs(with_backlog)
+    for o, _ in runs:
+        r = o.records.arrays()
+        assert np.all(r["reception_end"][:150] == 0.0)
+        assert np.all(r["processing_start"][:150][~np.isnan(r["processing_start"][:150])] >= 0)
+    late = _per_rep(runs, lambda t: _late_land(t, "legal")) - _per_rep(
+        _runs(quick), lambda t: _late_land(t, "legal")
+    )
+    # about 30% of 150 are overdue from the start; they are late for sure when resolved
+    assert t_interval(late)[1] > 20, late
