@@ -15,7 +15,9 @@ with ``rho_sys = busy officers in the province / system_capacity_sessions`` and
 ``rho_link = (background + busy officers at the unit * per-officer traffic) / bandwidth``,
 both capped at ``max_utilisation`` (an M/M/1-like stretch: latency grows sharply near
 saturation). Officers stay busy while they wait for the system, so short capacity lengthens
-officer time per dossier and queues.
+officer time per dossier and queues. ``slowdown`` is the product of the factors of the
+``network.degradations`` and of the degraded periods of the named ``systems`` (when that
+mechanism is on) that cover the moment and the dossier's procedure.
 """
 
 from __future__ import annotations
@@ -193,6 +195,15 @@ def build_network(
         )
         if b > a:
             degr.append((a, b, float(d.response_factor), procs))
+    if scn.systems.enabled:
+        # a named system's degraded period slows only the procedures that use it
+        for sysm in scn.systems.named.values():
+            procs = frozenset(procedure_ids.index(p) for p in sysm.procedures)
+            for per in sysm.degraded:
+                a = float(cal.to_working(np.array([cal.wall_minutes(per.start)]))[0])
+                b = float(cal.to_working(np.array([cal.wall_minutes(per.end)]))[0])
+                if b > a and per.response_factor > 1.0 and procs:
+                    degr.append((a, b, float(per.response_factor), procs))
     return NetworkState(
         down_starts=down_s,
         down_ends=down_e,
