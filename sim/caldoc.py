@@ -254,7 +254,10 @@ def build(scn_path: Path = SCENARIO, results: Path = RESULTS) -> str:
             "",
         ]
         for name in missed_now:
-            out.append(f"* `{name}`: {KNOWN_LIMITS.get(name, 'within reach of the priors?')}")
+            why = KNOWN_LIMITS.get(
+                name, "missed at the current values; the fit tells whether the priors reach it"
+            )
+            out.append(f"* `{name}`: {why}")
         if not missed_now:
             out.append("* none measured.")
     return "\n".join(out) + "\n"
