@@ -23,6 +23,18 @@ branch serving A (land registration, vertical agencies). Finally a leader of the
 unit signs it (*ký duyệt*) and the result is returned. The dossier is *on time* if this
 happens by its deadline; dossiers still open when the horizon ends are reported apart.
 
+Where the scenario switches them on, the lateness mechanisms join the story. A land dossier,
+after the branch check, may wait calendar days for a commune confirmation or another
+agency's opinion, then for the tax authority's notice and the applicant's payment (which the
+legal clock does not count), and is finally printed and signed at the branch
+(``land_route``). Certifications and same-day results wait for the designated leader's next
+signing session, unless signing is delegated to the justice officers (``signing``). A named
+software system's slow or down periods hold up only the procedures that use it
+(``systems``). Dossiers inherited from the abolished districts start in processing on the
+first day with part of their time used (``initial_backlog``). The recorded clock of the
+one-stop system, its closing lag and failed synchronisations are worked out after the run
+(:mod:`sim.clocks`).
+
 How it is simulated
 -------------------
 Everything random was drawn beforehand (:mod:`sim.demand`, :mod:`sim.network`); this module
