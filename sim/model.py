@@ -23,6 +23,18 @@ branch serving A (land registration, vertical agencies). Finally a leader of the
 unit signs it (*ký duyệt*) and the result is returned. The dossier is *on time* if this
 happens by its deadline; dossiers still open when the horizon ends are reported apart.
 
+Where the scenario switches them on, the lateness mechanisms join the story. A land dossier,
+after the branch check, may wait calendar days for a commune confirmation or another
+agency's opinion, then for the tax authority's notice and the applicant's payment (which the
+legal clock does not count), and is finally printed and signed at the branch
+(``land_route``). Certifications and same-day results wait for the designated leader's next
+signing session, unless signing is delegated to the justice officers (``signing``). A named
+software system's slow or down periods hold up only the procedures that use it
+(``systems``). Dossiers inherited from the abolished districts start in processing on the
+first day with part of their time used (``initial_backlog``). The recorded clock of the
+one-stop system, its closing lag and failed synchronisations are worked out after the run
+(:mod:`sim.clocks`).
+
 How it is simulated
 -------------------
 Everything random was drawn beforehand (:mod:`sim.demand`, :mod:`sim.network`); this module
@@ -76,6 +88,7 @@ class Pool:
         "busy",
         "busy_minutes",
         "capacity",
+        "desk",
         "free",
         "high",
         "kind",
@@ -92,6 +105,9 @@ class Pool:
     def __init__(self, name: str, kind: str, unit: int, net_unit: int, staff: int) -> None:
         self.name = name
         self.kind = kind  # reception / specialist role / leader / agency id
+        # the one-stop desk works in the one-door system only: the named systems of a
+        # procedure (and their outages) concern the specialist steps
+        self.desk = kind == "reception"
         self.unit = unit  # unit index (or -1 for agencies)
         self.net_unit = net_unit  # whose link the officers use
         self.staff = staff
@@ -446,7 +462,8 @@ class _Timing(NamedTuple):
     """Network timing of a run: closures over the outage intervals and the live load.
 
     ``finish(u, t, d)`` is the end of ``d`` minutes of system-dependent work started at ``t``
-    at unit ``u`` (the work stops while ``u`` cannot reach the system);
+    at unit ``u`` (the work stops while ``u`` cannot reach the system; ``u`` may be a unit
+    plus the ``procedure_offset`` of a procedure whose named systems have outages);
     ``down_overlap(u, a, b)`` the minutes of ``[a, b)`` during which ``u`` could not reach it;
     ``interaction_minutes(u, t, p)`` the time of one system interaction of procedure ``p``
     at ``u`` starting at ``t``, given the officers busy now (``busy_at_unit`` per unit and
@@ -459,9 +476,10 @@ class _Timing(NamedTuple):
     busy_at_unit: list[int]
     busy_total: list[int]
     has_outages: list[list[float]]  # per unit: down interval starts (empty = never down)
+    procedure_offset: list[int]  # per procedure: unit u's lists are u + offset (named systems)
 
 
-def _network_timing(net: NetworkState, nw: Network, n_units: int) -> _Timing:
+def _network_timing(net: NetworkState, nw: Network, n_units: int, n_procedures: int) -> _Timing:
     """Bind the timing functions of :mod:`sim.network`'s module doc to one run's state."""
     down_starts, down_ends = net.down_starts, net.down_ends
     fallback_starts, fallback_ends = net.fallback_starts, net.fallback_ends
@@ -528,7 +546,10 @@ def _network_timing(net: NetworkState, nw: Network, n_units: int) -> _Timing:
             response_seconds * f / (1.0 - rho_system) + megabits / (b * (1.0 - rho_link))
         ) / 60.0
 
-    return _Timing(finish, down_overlap, interaction_minutes, busy_at_unit, busy_total, down_starts)
+    offset = net.procedure_offset or [0] * n_procedures
+    return _Timing(
+        finish, down_overlap, interaction_minutes, busy_at_unit, busy_total, down_starts, offset
+    )
 
 
 class _Stages(NamedTuple):
@@ -570,6 +591,7 @@ def _officer_stages(
     busy_at_unit = timing.busy_at_unit
     busy_total = timing.busy_total
     down_starts = timing.has_outages
+    offset = timing.procedure_offset
     T = horizon_end
 
     def release(pool: Pool) -> None:
@@ -601,7 +623,8 @@ def _officer_stages(
         u = pool.net_unit
         now = env.now
         # waiting while the system was down is network delay, not queueing
-        blocked = down_overlap(u, d.t0, now) if down_starts[u] else 0.0
+        v = u if pool.desk else u + offset[procedure[d.i]]
+        blocked = down_overlap(v, d.t0, now) if down_starts[v] else 0.0
         begin(d, pool, d.minutes, d.n, d.then, d.t0, now, blocked)
 
     def begin(
@@ -618,8 +641,10 @@ def _officer_stages(
         busy_at_unit[u] += 1
         busy_total[0] += 1
         if n:
-            work = minutes + n * interaction_minutes(u, now, procedure[d.i])
-            end = now + work if d.offline else finish(u, now, work)
+            p = procedure[d.i]
+            work = minutes + n * interaction_minutes(u, now, p)
+            v = u if pool.desk else u + offset[p]
+            end = now + work if d.offline else finish(v, now, work)
             network = end - now - minutes
         else:
             end = now + minutes
@@ -748,7 +773,8 @@ class _Runner:
 
     def _make_dossier(self) -> Callable[[int, float], None]:
         """The first step of a dossier (arrival), wired to the run's pools and network."""
-        timing = _network_timing(self.net, self.scn.network, len(self.layout.codes))
+        n_procedures = len(self.layout.procedure_ids)
+        timing = _network_timing(self.net, self.scn.network, len(self.layout.codes), n_procedures)
         procedure = _column(self.ds.procedure)
         stages = _officer_stages(self.env, timing, procedure, self.horizon_end)
         approval = self._approval_steps(stages)

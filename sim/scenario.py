@@ -608,11 +608,15 @@ class SystemPeriod(Model):
 
 class SoftwareSystem(Model):
     """A named software system, used by some procedures only: its degraded periods slow
-    those procedures' system interactions by ``response_factor``."""
+    those procedures' system interactions by ``response_factor``; its outages (random, as
+    ``network.outages.system``, and ``down`` windows) stop only those procedures' system
+    work after the one-stop desk (processing, approval, printing), at every unit."""
 
     name_vi: str = ""
     procedures: list[str] = []
     degraded: list[SystemPeriod] = []
+    outages: OutageProcess = OutageProcess()
+    down: list[SystemPeriod] = []
 
 
 class Systems(Model):
@@ -906,9 +910,10 @@ def _check_mechanisms(s: Scenario) -> list[tuple[str, str]]:
             errs.append(("land_route.procedures", f"{name!r} is not processed by an agency"))
     for k, sysm in s.systems.named.items():
         procs(f"systems.named.{k}.procedures", sysm.procedures)
-        for i, per in enumerate(sysm.degraded):
-            if per.end <= per.start:
-                errs.append((f"systems.named.{k}.degraded.{i}.end", "ends before it starts"))
+        for field in ("degraded", "down"):
+            for i, per in enumerate(getattr(sysm, field)):
+                if per.end <= per.start:
+                    errs.append((f"systems.named.{k}.{field}.{i}.end", "ends before it starts"))
     procs("systems.sync_procedures", s.systems.sync_procedures or [])
     procs("signing.procedures", s.signing.procedures)
     procs("signing.delegable", s.signing.delegable)

@@ -351,3 +351,20 @@ def test_inherited_backlog(quick: Scenario) -> None:
     )
     # about 30% of 150 are overdue from the start; they are late for sure when resolved
     assert t_interval(late)[1] > 20, late
+
+
+def test_named_system_outage_stops_only_its_procedures(quick: Scenario) -> None:
+    """A week-long outage of the land information system: land waits, nobody else does."""
+    calm = quick.with_changes(
+        {"network.mbps_per_active_officer": 0.0, "network.system_capacity_sessions": 1e12}
+    )
+    week = [{"start": "2025-08-25T00:00:00", "end": "2025-09-01T00:00:00"}]
+    down = calm.with_changes({"systems.named.land_information.down": week})
+    (a, _), (b, _) = _runs(calm, 1)[0], _runs(down, 1)[0]
+    lay = build_layout(quick)
+    land = np.isin(a.dossiers.procedure, [lay.procedure_ids.index(p) for p in LAND])
+    ra, rb = a.records.arrays(), b.records.arrays()
+    np.testing.assert_allclose(
+        ra["wait_network"][~land], rb["wait_network"][~land], rtol=1e-12, atol=1e-9
+    )
+    assert np.nansum(rb["wait_network"][land]) > np.nansum(ra["wait_network"][land]) + 600
