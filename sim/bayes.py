@@ -496,11 +496,11 @@ def fit(
             abc.load(db, 1, x0)
             return abc
 
-        if not resuming:
+        if not resuming:  # the fingerprint first: a kill between the two leaves no orphan db
+            write_strict_json({"fingerprint": fp, "seed": seed}, state_file)
             pyabc.ABCSMC(model, pyabc_prior(priors), distance, population_size=population).new(
                 db, x0
             )
-            write_strict_json({"fingerprint": fp, "seed": seed}, state_file)
         abc = loaded()
         resumed_from = abc.history.max_t + 1
         if resuming:
