@@ -1,7 +1,7 @@
 """The always-on invariant checker (``sim.invariants.check_replication``) catches each breach.
 
-Every test starts from one real, valid replication (one week of two units of the quick scenario), breaks
-exactly one invariant in a copy of its output, and asserts that the checker raises
+Every test starts from one real, valid replication (one week of two units of the quick
+scenario), breaks exactly one invariant in a copy of its output, and asserts that the checker raises
 :class:`InvariantError` naming that invariant, and only it. Tests of the model that merely
 re-asserted these invariants on a run (which cannot fail unless the checker has already
 raised inside ``run``) were turned into these tests of the checker.

@@ -137,9 +137,8 @@ def tables(setup: tuple[Any, Any, Any], clock_rule: str = "restart") -> Any:
 
 
 def test_status_on_time_and_overdue(frame: pd.DataFrame) -> None:
-    assert list(frame["status"]) == ["resolved", "resolved", "open", "open", "resolved"] + [
-        "resolved"
-    ]
+    status = ["resolved", "resolved", "open", "open", "resolved", "resolved"]
+    assert list(frame["status"]) == status
     assert list(frame["on_time"].astype(object)) == [True, False, pd.NA, pd.NA, False, False]
     assert list(frame["open_overdue"]) == [False, False, True, False, False, False]
     assert list(frame["rep"]) == [3] * 6 and list(frame["dossier"]) == list(range(6))
