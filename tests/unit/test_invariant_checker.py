@@ -247,3 +247,29 @@ def test_all_problems_reported_together(broken: tuple[Any, Any, Any]) -> None:
     assert got[0].startswith("conservation: ")
     assert got[1] == "a dossier resolved after the end of the horizon"
     assert got[2] == "utilisation outside [0, 1]: max 2.000000"
+
+
+@pytest.mark.parametrize("on", [True, False])
+def test_run_calls_the_checker_on_every_replication(
+    monkeypatch: pytest.MonkeyPatch, on: bool
+) -> None:
+    """What makes re-asserting the invariants after ``run`` redundant: ``run`` checks them."""
+    import sim.invariants
+    from sim.experiment import run
+
+    seen: list[int] = []
+
+    def spy(out: Any, tables: Any, cal: Any) -> None:
+        seen.append(out.rep)
+        check_replication(out, tables, cal)
+
+    monkeypatch.setattr(sim.invariants, "check_replication", spy)
+    scn = load_scenario(QUICK).with_changes(
+        {
+            "horizon.end": "2025-08-19",
+            "units.include": ["QN21"],
+            "run.check_invariants": on,
+        }
+    )
+    run(scn, reps=2, seed=3, keep_dossiers=False)
+    assert seen == ([0, 1] if on else [])
