@@ -3,14 +3,19 @@
 Usage::
 
     python benchmarks/mutation.py MODULE [MODULE ...] [--max-children N] [--tests PATH ...]
+    python benchmarks/mutation.py MODULE --tests PATH ... --sample N
     python benchmarks/mutation.py --list
 
 For each module (``network`` means ``sim/network.py``) the script copies the project into
 ``.mutation/MODULE/`` (git-ignored), points mutmut at that one file and at the tests listed
 for it in :data:`MODULE_TESTS` (``--tests`` replaces them), runs ``mutmut run`` there, and
 prints the counts per outcome and the score (killed or timed out / mutants with tests).
-The folder is kept: ``cd .mutation/MODULE && mutmut results`` lists the survivors and
-``mutmut show NAME`` prints one as a diff. A mutant whose tests take more than
+``--sample N`` runs only N mutants drawn at random (fixed seed) from the mutants of the
+module's previous run in the same folder, e.g. to estimate the score of another, slower
+selection of tests on the same mutants. The folder is kept:
+``cd .mutation/MODULE && mutmut results`` lists the survivors and ``mutmut show NAME`` prints
+one as a diff. ``--survivors`` runs only the previous run's survivors again (after tests were
+added) and merges the verdicts. A mutant whose tests take more than
 ``(their clean time + 5 s) x 4`` of CPU time counts as a timeout (mutmut's own rule, with the
 multiplier and constant set in the ``[tool.mutmut]`` table written below).
 
@@ -23,6 +28,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import random
 import re
 import shutil
 import subprocess
@@ -30,6 +36,7 @@ import sys
 import time
 from collections import Counter
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 WORK = ROOT / ".mutation"
@@ -89,17 +96,39 @@ def prepare(module: str, tests: list[str]) -> Path:
     return work
 
 
-def outcomes(work: Path, module: str) -> Counter[str]:
+def _exit_codes(work: Path, module: str, names: list[str]) -> dict[str, int | None]:
+    meta = json.loads((work / "mutants" / "sim" / f"{module}.py.meta").read_text())
+    codes: dict[str, int | None] = meta["exit_code_by_key"]
+    return {k: codes[k] for k in names} if names else codes
+
+
+def outcomes(work: Path, module: str, names: list[str]) -> Counter[str]:
     """Mutants per outcome (mutmut's names: killed, survived, timeout, no tests, ...)."""
     from mutmut.stats import status_by_exit_code
 
-    meta = json.loads((work / "mutants" / "sim" / f"{module}.py.meta").read_text())
-    return Counter(status_by_exit_code[code] for code in meta["exit_code_by_key"].values())
+    return Counter(status_by_exit_code[c] for c in _exit_codes(work, module, names).values())
 
 
-def survivors(work: Path, module: str) -> list[str]:
-    meta = json.loads((work / "mutants" / "sim" / f"{module}.py.meta").read_text())
-    return sorted(k for k, code in meta["exit_code_by_key"].items() if code == 0)
+def survivors(work: Path, module: str, names: list[str]) -> list[str]:
+    return sorted(k for k, c in _exit_codes(work, module, names).items() if c == 0)
+
+
+def sample_names(module: str, n: int, seed: int = 2026) -> list[str]:
+    """``n`` mutant names drawn from the module's previous run (sorted)."""
+    meta = WORK / module / "mutants" / "sim" / f"{module}.py.meta"
+    if not meta.exists():
+        raise SystemExit(f"--sample needs a previous run of {module} in {meta.parent.parent}")
+    names = sorted(json.loads(meta.read_text())["exit_code_by_key"])
+    rng = random.Random(seed)
+    return sorted(rng.sample(names, min(n, len(names))))
+
+
+def previous_summary(module: str) -> dict[str, Any]:
+    path = WORK / module / "summary.json"
+    if not path.exists():
+        raise SystemExit(f"--survivors needs a previous run of {module} ({path})")
+    data: dict[str, Any] = json.loads(path.read_text())
+    return data
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -108,6 +137,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--list", action="store_true", help="print the modules and their tests")
     ap.add_argument("--tests", nargs="+", help="tests to run instead of the module's own")
     ap.add_argument("--max-children", type=int, default=1, help="parallel mutants (default 1)")
+    ap.add_argument("--sample", type=int, help="run only this many mutants (see above)")
+    ap.add_argument(
+        "--survivors",
+        action="store_true",
+        help="run again only the survivors of the previous run (after adding tests)",
+    )
     args = ap.parse_args(argv)
     if args.list or not args.modules:
         for module, tests in MODULE_TESTS.items():
@@ -120,16 +155,26 @@ def main(argv: list[str] | None = None) -> int:
     bad = 0
     for module in args.modules:
         tests = args.tests or MODULE_TESTS[module]
+        names = sample_names(module, args.sample) if args.sample else []
+        before = previous_summary(module) if args.survivors else None
+        if before is not None:
+            names = before["survivors"]
+            if not names:
+                print(f"{module}: no survivors to run again")
+                continue
         work = prepare(module, tests)
         t0 = time.perf_counter()
-        cmd = [str(mutmut), "run", "--max-children", str(args.max_children)]
+        cmd = [str(mutmut), "run", "--max-children", str(args.max_children), *names]
         done = subprocess.run(cmd, cwd=work, check=False)
         seconds = time.perf_counter() - t0
         if done.returncode != 0:
             print(f"{module}: mutmut failed (exit {done.returncode}); see {work}")
             bad += 1
             continue
-        count = outcomes(work, module)
+        count = outcomes(work, module, names)
+        if before is not None:  # the earlier verdicts of the mutants not run again stand
+            for key in ("killed", "timeout", "no tests", "skipped", "suspicious", "segfault"):
+                count[key] += int(before.get(key, 0))
         tested = sum(count.values()) - count["no tests"] - count["skipped"]
         score = (count["killed"] + count["timeout"]) / tested if tested else float("nan")
         summary = {
@@ -139,8 +184,10 @@ def main(argv: list[str] | None = None) -> int:
             **dict(sorted(count.items())),
             "score": round(score, 4),
             "seconds": round(seconds),
-            "survivors": survivors(work, module),
+            "survivors": survivors(work, module, names),
         }
+        if before is not None:
+            summary["seconds"] += before["seconds"]
         (work / "summary.json").write_text(json.dumps(summary, indent=1) + "\n")
         print(json.dumps({k: v for k, v in summary.items() if k != "survivors"}))
     return 1 if bad else 0

@@ -272,9 +272,23 @@ def test_no_resolved_dossier_gives_undefined_rates(setup: tuple[Any, Any, Any]) 
     out = make_output(layout)
     for i in range(6):
         out.records.resolved[i] = NAN
-    k = rep_tables(out, scn, layout, cal).kpis.iloc[0]
+    t = rep_tables(out, scn, layout, cal)
+    k = t.kpis.iloc[0]
     assert (k["resolved"], k["open"]) == (0, 6)
     assert math.isnan(k["on_time_rate"]) and math.isnan(k["lead_time_working_hours_p90"])
+    # no month has a resolution: an empty table that still has every column
+    assert len(t.months) == 0
+    assert list(t.months.columns) == [
+        "rep",
+        "month",
+        "arrived",
+        "resolved",
+        "on_time",
+        "open",
+        "open_overdue",
+        "late",
+        "on_time_rate",
+    ]
 
 
 def test_pool_utilisation(setup: tuple[Any, Any, Any]) -> None:
@@ -397,5 +411,14 @@ def test_summarise_by_group() -> None:
     assert b["mean"] == pytest.approx(0.5) and b["sd"] == pytest.approx(math.sqrt(0.5))
     one = summarise(frame[frame["rep"] == 0].drop(columns="unit"))
     assert one["metric"].tolist() == ["rate"] and int(one["reps"].iloc[0]) == 2
+    # groups come out sorted, and only the groups that occur (even for a categorical key)
+    shuffled = frame.iloc[[0, 3, 1, 4, 2, 5]].assign(
+        unit=pd.Categorical(["A", "B", "A", "B", "A", "B"], categories=["C", "B", "A"])
+    )
+    s2 = summarise(shuffled, ["unit"])
+    assert s2["unit"].astype(str).tolist() == ["B", "A"]  # the categories' order
+    assert s2["mean"].tolist() == pytest.approx([0.5, 0.7])
+    s3 = summarise(frame.iloc[[3, 0, 4, 1, 5, 2]], ["unit"])
+    assert s3["unit"].tolist() == ["A", "B"]
     lone = summarise(pd.DataFrame({"rep": [0], "x": [4.0]}))
     assert lone["reps"].tolist() == [1] and math.isnan(lone["sd"].iloc[0])
