@@ -30,7 +30,7 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from sim.demand import Dossiers
+from sim.demand import POST, Dossiers
 from sim.model import RepOutput, build_layout, horizon_calendar
 from sim.records import Records
 from sim.results import backlog_series, dossier_frame, rep_tables, summarise, t_interval
@@ -292,9 +292,45 @@ def test_no_resolved_dossier_gives_undefined_rates(setup: tuple[Any, Any, Any]) 
 
 
 def test_pool_utilisation(setup: tuple[Any, Any, Any]) -> None:
-    p = tables(setup).pools
-    assert list(p["rep"]) == [3] * 4
-    np.testing.assert_allclose(p["utilisation"], [0.5, 500 / 1000, 0.25, NAN])
+    scn, layout, cal = setup
+    out = make_output(layout)
+    # a fifth pool with half a minute of overtime only, busy a quarter of a minute
+    extra = out.pools.iloc[[3]].assign(
+        pool="x/economy", kind="economy", overtime_minutes=0.5, busy_minutes=0.25
+    )
+    out.pools = pd.concat([out.pools, extra], ignore_index=True)
+    t = rep_tables(out, scn, layout, cal)
+    p = t.pools
+    assert list(p.columns[:2]) == ["rep", "pool"] and list(p["rep"]) == [3] * 5
+    np.testing.assert_allclose(p["utilisation"], [0.5, 500 / 1000, 0.25, NAN, 0.5])
+    assert t.kpis.iloc[0]["utilisation_economy"] == pytest.approx(0.5)
+
+
+def test_group_tables_are_sorted(setup: tuple[Any, Any, Any]) -> None:
+    """Rows follow the order of units and channels, not the order dossiers came in."""
+    scn, layout, cal = setup
+    out = make_output(layout)
+    out.dossiers.receiving[0] = 2
+    out.dossiers.channel[0] = POST
+    t = rep_tables(out, scn, layout, cal)
+    assert list(t.units["code"]) == list(layout.codes[1:3])
+    assert list(t.channels["channel"].astype(str)) == ["in_person", "online", "post"]
+    assert list(t.units.columns[:2]) == ["rep", "code"]
+
+
+def test_a_replication_without_dossiers(setup: tuple[Any, Any, Any]) -> None:
+    scn, layout, cal = setup
+    out = make_output(layout)
+    keep = np.zeros(6, bool)
+    out.dossiers = Dossiers(**{k: v[keep] for k, v in vars(out.dossiers).items()})
+    out.records = Records.allocate(0)
+    t = rep_tables(out, scn, layout, cal)
+    k = t.kpis.iloc[0]
+    assert (k["arrived"], k["resolved"], k["open"], k["late"]) == (0, 0, 0, 0)
+    for name in ("on_time_rate", "online_share", "phi_dia_gioi_share"):
+        assert math.isnan(k[name]), name
+    assert len(t.units) == len(t.channels) == len(t.months) == 0
+    assert list(t.backlog["open_dossiers"]) == [0] * 5
 
 
 def test_unit_table(setup: tuple[Any, Any, Any]) -> None:
