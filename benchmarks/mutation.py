@@ -10,12 +10,11 @@ For each module (``network`` means ``sim/network.py``) the script copies the pro
 ``.mutation/MODULE/`` (git-ignored), points mutmut at that one file and at the tests listed
 for it in :data:`MODULE_TESTS` (``--tests`` replaces them), runs ``mutmut run`` there, and
 prints the counts per outcome and the score (killed or timed out / mutants with tests).
-``--sample N`` runs only N mutants drawn at random (fixed seed) from the mutants of the
-module's previous run in the same folder, e.g. to estimate the score of another, slower
-selection of tests on the same mutants. The folder is kept:
-``cd .mutation/MODULE && mutmut results`` lists the survivors and ``mutmut show NAME`` prints
-one as a diff. ``--survivors`` runs only the previous run's survivors again (after tests were
-added) and merges the verdicts. A mutant whose tests take more than
+``--sample N`` runs only N of the module's mutants, drawn at random with a fixed seed (the
+same N for the same source), to estimate a score when the full run would take too long.
+``--survivors`` runs only the previous run's survivors again (after tests were added) and
+merges the verdicts. The folder is kept: ``cd .mutation/MODULE && mutmut results`` lists the
+survivors and ``mutmut show NAME`` prints one as a diff. A mutant whose tests take more than
 ``(their clean time + 5 s) x 4`` of CPU time counts as a timeout (mutmut's own rule, with the
 multiplier and constant set in the ``[tool.mutmut]`` table written below).
 
@@ -113,11 +112,25 @@ def survivors(work: Path, module: str, names: list[str]) -> list[str]:
     return sorted(k for k, c in _exit_codes(work, module, names).items() if c == 0)
 
 
-def sample_names(module: str, n: int, seed: int = 2026) -> list[str]:
-    """``n`` mutant names drawn from the module's previous run (sorted)."""
+GENERATE = """
+from mutmut.__main__ import create_mutants, store_lines_covered_by_tests
+from mutmut.mutation.trampoline import set_mutant_under_test
+from mutmut.utils.file_utils import copy_also_copy_files, copy_src_dir, setup_source_paths
+set_mutant_under_test("mutant_generation")
+copy_src_dir()
+copy_also_copy_files()
+setup_source_paths()
+store_lines_covered_by_tests()
+create_mutants(1)
+"""
+
+
+def sample_names(module: str, n: int, tests: list[str], seed: int = 2026) -> list[str]:
+    """``n`` mutant names of the module (sorted), drawn at random with a fixed seed."""
     meta = WORK / module / "mutants" / "sim" / f"{module}.py.meta"
-    if not meta.exists():
-        raise SystemExit(f"--sample needs a previous run of {module} in {meta.parent.parent}")
+    if not meta.exists():  # generate the mutants only (mutmut's first step)
+        work = prepare(module, tests)
+        subprocess.run([sys.executable, "-c", GENERATE], cwd=work, check=True, capture_output=True)
     names = sorted(json.loads(meta.read_text())["exit_code_by_key"])
     rng = random.Random(seed)
     return sorted(rng.sample(names, min(n, len(names))))
@@ -155,7 +168,7 @@ def main(argv: list[str] | None = None) -> int:
     bad = 0
     for module in args.modules:
         tests = args.tests or MODULE_TESTS[module]
-        names = sample_names(module, args.sample) if args.sample else []
+        names = sample_names(module, args.sample, tests) if args.sample else []
         before = previous_summary(module) if args.survivors else None
         if before is not None:
             names = before["survivors"]
