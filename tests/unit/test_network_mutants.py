@@ -92,6 +92,7 @@ def test_shift_out_of_outages() -> None:
     assert got.tolist() == [50.0, 200.0, 200.0, 200.0, 200.0, 250.0, 400.0, 400.0, 500.0]
     assert wall[1] == 100.0  # the input is not modified
     assert shift_out_of_outages(wall, np.empty(0), np.empty(0)) is wall
+    assert shift_out_of_outages(np.array([150.0]), starts, ends).tolist() == [200.0]  # one alone
 
 
 # ----------------------------------------------------------------------------- renewal process
@@ -119,6 +120,48 @@ def test_renewal_up_and_down_times_match_their_distributions() -> None:
     # an alternating renewal process has about horizon / (mtbf + repair) cycles
     cycles = horizon / (600.0 + 120.0)
     assert abs(len(s) - cycles) < 4 * np.sqrt(cycles)
+
+
+def test_renewal_reconstructed_from_its_exponential_draws() -> None:
+    """Up time k is the generator's k-th standard exponential times the MTBF in minutes (the
+    repairs, deterministic here, draw nothing), so the outages can be rebuilt exactly."""
+    proc = process(mtbf_hours=2.0, repair_hours={"dist": "deterministic", "value": 0.5})
+    s, e = _renewal(proc, 2.0, np.random.default_rng(9), 1440.0 * 10, ORIGIN)
+    draws = np.random.default_rng(9).exponential(1.0, len(s))
+    want_s = np.cumsum(draws * 120.0) + 30.0 * np.arange(len(s))
+    np.testing.assert_allclose(s, want_s, rtol=1e-12)
+    np.testing.assert_allclose(e, want_s + 30.0, rtol=1e-12)
+    assert len(s) > 50
+
+
+def test_renewal_starts_at_time_zero() -> None:
+    """A failure rate of one per 3.6 seconds: the first failure falls within the first minute."""
+    proc = process(mtbf_hours=0.001, repair_hours={"dist": "deterministic", "value": 0.01})
+    firsts = [
+        _renewal(proc, 0.001, np.random.default_rng(seed), 100.0, ORIGIN)[0][0] for seed in range(5)
+    ]
+    assert max(firsts) < 1.0
+
+
+def test_renewal_two_periods_and_a_base_rate() -> None:
+    """Rates change at period boundaries: base, period 1, period 2, base again."""
+    periods = [
+        {"start": "2025-08-23", "end": "2025-08-27", "mtbf_hours": 1.0},  # days 5-9
+        {"start": "2025-08-28", "end": "2025-09-06", "mtbf_hours": 4.0},  # days 10-19
+    ]
+    proc = process(repair_hours={"dist": "deterministic", "value": 0.5}, periods=periods)
+    day = 1440.0
+    spans = [(0, 5, 24.0), (5, 10, 1.0), (10, 20, 4.0), (20, 40, 24.0)]  # (from, to, mtbf h)
+    counts = np.zeros((30, len(spans)))
+    for seed in range(30):
+        s, _ = _renewal(proc, 24.0, np.random.default_rng(seed), 40 * day, ORIGIN)
+        for j, (a, b, _m) in enumerate(spans):
+            counts[seed, j] = np.sum((s >= a * day) & (s < b * day))
+    for j, (a, b, mtbf) in enumerate(spans):
+        # cycles of (mtbf + 0.5 h) over the span, less at most one part-cycle at each end
+        want = (b - a) * 24 / (mtbf + 0.5)
+        mean, lo, hi = t_interval(counts[:, j], 0.999)
+        assert lo - 1 <= want <= hi + 1, (j, mean, lo, hi, want)
 
 
 def test_renewal_uses_the_period_rate_inside_its_dates() -> None:
@@ -215,6 +258,41 @@ def test_per_unit_link_failure_rate() -> None:
     # and the draws are those of the unit's own stream: another replication differs
     other, _ = network({"network.outages.link_mtbf_hours_by_unit": {"QN12": 2.0}}, rep=1)
     assert other.down_starts[u12] != net.down_starts[u12]
+
+
+def test_random_system_and_link_outages() -> None:
+    changes = {
+        "network.outages.system.mtbf_hours": 10.0,
+        "network.outages.system.periods": [
+            {"start": "2025-08-25", "end": "2025-08-29", "mtbf_hours": 2.0}
+        ],
+        "network.outages.links.mtbf_hours": 20.0,
+        "network.outages.links.periods": [
+            {"start": "2025-09-01", "end": "2025-09-05", "mtbf_hours": 5.0}
+        ],
+    }
+    net, codes = network(changes, seed=4)
+    again, _ = network(changes, seed=4)
+    other, _ = network(changes, seed=5)
+    assert net.down_starts == again.down_starts and net.down_ends == again.down_ends
+    assert net.down_starts != other.down_starts
+    sys_s, sys_e = net.system_down_wall
+    # the system's outages, with the busier week: about 5 days / 10.5 h vs 5 days / 2.5 h
+    assert len(sys_s) > 10 and np.all(sys_e > sys_s)
+    week = (sys_s >= 7 * 1440.0) & (sys_s < 12 * 1440.0)
+    assert week.sum() > (~week).sum() / 2
+    # every unit loses the system's outages and its own link's, which differ between units
+    scn = load_scenario(QUICK).with_changes({**QUIET, **changes})
+    cal = horizon_calendar(scn)
+    ws, we = merge_intervals(cal.to_working(sys_s), cal.to_working(sys_e))
+    system_down = float(np.sum(we - ws))
+    links = set()
+    for u in range(len(codes)):
+        assert net.down_minutes[u] > system_down
+        s, e = np.array(net.down_starts[u]), np.array(net.down_ends[u])
+        assert net.down_minutes[u] == pytest.approx(float(np.sum(e - s)))
+        links.add(tuple(net.down_starts[u]))
+    assert len(links) == len(codes)
 
 
 def test_degradations_on_the_working_clock() -> None:
