@@ -152,6 +152,23 @@ def test_resolution_exactly_at_the_deadline_is_on_time(setup: tuple[Any, Any, An
     f = dossier_frame(out, scn, layout, cal)
     assert bool(f["on_time"][1]) is True
     assert not f["open_overdue"][2]
+    # a resolution is a completion: minute 450 is Monday 17:00, not Tuesday's opening
+    assert f["resolved_at"][1] == at(0, 17, 0)
+    assert f["on_time"].dtype == "boolean"
+
+
+def test_a_tiny_late_dossier_is_late_for_its_queue(setup: tuple[Any, Any, Any]) -> None:
+    """Service time is what is left after the network wait, never below zero."""
+    scn, layout, cal = setup
+    out = make_output(layout)
+    r = out.records
+    r.reception_start[1], r.reception_end[1] = 65.0, 65.2
+    r.processing_start[1] = r.processing_end[1] = r.approval_start[1] = r.resolved[1] = 65.2
+    r.deadline[1] = 60.0
+    r.wait_queue[1], r.wait_network[1] = 0.5, 0.3
+    f = dossier_frame(out, scn, layout, cal)
+    # parts: queue 0.5, network 0.3, supplements 0, service max(0.2 - 0.3, 0) = 0
+    assert f["late_cause"][1] == "queueing"
 
 
 def test_late_cause_is_the_largest_delay(frame: pd.DataFrame) -> None:
@@ -246,7 +263,9 @@ def test_resolved_month_counts_by_month_of_resolution(setup: tuple[Any, Any, Any
 
 
 def test_replication_kpis(setup: tuple[Any, Any, Any]) -> None:
-    k = tables(setup).kpis.iloc[0]
+    t = tables(setup)
+    k = t.kpis.iloc[0]
+    assert t.rep == 3 and t.dossiers is not None and len(t.dossiers) == 6
     assert (k["rep"], k["seed"], k["events"]) == (3, 11, 1234)
     assert (k["arrived"], k["resolved"], k["on_time"], k["late"]) == (6, 4, 1, 3)
     assert (k["open"], k["open_overdue"]) == (2, 1)
@@ -378,6 +397,8 @@ def test_cause_table(setup: tuple[Any, Any, Any]) -> None:
     assert got[("service", "resolved")] == 1
     assert got[("service", "open")] == 1
     assert sum(got.values()) == 4  # the late ones: 3 resolved late, 1 open overdue
+    # every cause and status appears, with zeros: 4 causes x 2 statuses
+    assert len(c) == 8 and got[("supplements", "open")] == 0
 
 
 def test_backlog_at_each_close(setup: tuple[Any, Any, Any], frame: pd.DataFrame) -> None:
