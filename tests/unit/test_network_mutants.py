@@ -134,6 +134,24 @@ def test_renewal_reconstructed_from_its_exponential_draws() -> None:
     assert len(s) > 50
 
 
+def test_renewal_crossing_into_a_period_keeps_its_draw() -> None:
+    """An up time that crosses into a period spends what is left of its exponential draw at
+    the period's rate: failure = a + (E - r0 * a) / r1 (a = start of the period)."""
+    period = {"start": "2025-08-19", "end": "2025-08-30", "mtbf_hours": 2.0}  # from day 1
+    proc = process(repair_hours={"dist": "deterministic", "value": 0.5}, periods=[period])
+    r0, r1, a = 1 / (1000 * 60.0), 1 / 120.0, 1440.0
+    for seed in range(5):
+        s, _ = _renewal(proc, 1000.0, np.random.default_rng(seed), 10 * 1440.0, ORIGIN)
+        first = np.random.default_rng(seed).exponential(1.0)
+        assert first > r0 * a  # (true for these seeds) the first failure is in the period
+        assert s[0] == pytest.approx(a + (first - r0 * a) / r1, rel=1e-12)
+
+
+def test_global_link_failure_rate() -> None:
+    net, codes = network({"network.outages.links.mtbf_hours": 5.0})
+    assert all(net.down_minutes[u] > 0 for u in range(len(codes)))
+
+
 def test_renewal_starts_at_time_zero() -> None:
     """A failure rate of one per 3.6 seconds: the first failure falls within the first minute."""
     proc = process(mtbf_hours=0.001, repair_hours={"dist": "deterministic", "value": 0.01})
@@ -281,6 +299,7 @@ def test_random_system_and_link_outages() -> None:
     assert len(sys_s) > 10 and np.all(sys_e > sys_s)
     week = (sys_s >= 7 * 1440.0) & (sys_s < 12 * 1440.0)
     assert week.sum() > (~week).sum() / 2
+    assert (~week).sum() >= 10  # the base rate applies outside the period
     # every unit loses the system's outages and its own link's, which differ between units
     scn = load_scenario(QUICK).with_changes({**QUIET, **changes})
     cal = horizon_calendar(scn)
