@@ -226,6 +226,13 @@ def test_phi_dia_gioi_and_work_content(two_weeks: tuple[Any, Any, Any]) -> None:
     # supplement delays are the scenario's return delay, in wall minutes
     mean_days = scn.supplements.return_delay_days.mean
     assert np.mean(ds.supplement_delay_minutes) / 1440 == pytest.approx(mean_days, rel=0.1)
+    # desk minutes drawn for every dossier, at each procedure's mean
+    assert np.all(np.isfinite(ds.reception_minutes)) and np.all(ds.reception_minutes > 0)
+    for j, p in enumerate(scn.procedures.values()):
+        mine = ds.procedure == j
+        if mine.sum() > 50:
+            m = float(np.mean(ds.reception_minutes[mine]))
+            assert m == pytest.approx(p.reception_minutes.mean, rel=0.3)
     # procedures without a processing step have no processing minutes
     for j, p in enumerate(scn.procedures.values()):
         mine = ds.procedure == j
