@@ -16,8 +16,18 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from sim.experiment import Results, combine_results, halfwidth, reps_to_add, run, run_to_precision
+from sim.experiment import (
+    RepTask,
+    Results,
+    combine_results,
+    halfwidth,
+    reps_to_add,
+    run,
+    run_replication,
+    run_to_precision,
+)
 from sim.scenario import load_scenario
+from sim.units import load_units
 
 QUICK = Path(__file__).resolve().parents[2] / "scenarios" / "validation" / "quick.yaml"
 
@@ -134,7 +144,11 @@ def test_run_to_precision_arguments() -> None:
 
 
 def test_run_to_precision_stops_at_the_target_or_the_cap(tiny: Any) -> None:
-    easy = run_to_precision(tiny, 1.0, min_reps=2, max_reps=6, keep_dossiers=False)
+    sunk: list[pd.DataFrame] = []
+    easy = run_to_precision(
+        tiny, 1.0, min_reps=2, max_reps=6, keep_dossiers=False, dossier_sink=sunk.append
+    )
+    assert [int(f["rep"].iloc[0]) for f in sunk] == [0, 1] and easy.dossiers is None
     p = easy.meta["precision"]
     assert (p["reps"], p["batches"], p["reached"], p["max_reps"]) == (2, 1, True, 6)
     assert easy.reps == 2 and list(easy.replications["rep"]) == [0, 1]
@@ -171,6 +185,12 @@ def test_run_defaults_and_replication_numbers(tiny: Any) -> None:
         dflt.replications.iloc[[1, 2]].reset_index(drop=True),
         run(tiny, reps=2, first_rep=1).replications,
     )
+
+
+def test_a_replication_keeps_its_dossiers_only_when_asked(tiny: Any) -> None:
+    assert run_replication(RepTask(tiny, 0, 21, keep_dossiers=False)).dossiers is None
+    kept = run_replication(RepTask(tiny, 0, 21)).dossiers
+    assert kept is not None and len(kept) > 0
 
 
 def test_combine_results(tiny: Any) -> None:
@@ -211,6 +231,8 @@ def test_unit_table(tiny: Any) -> None:
     assert (q["on_time_ci95_low"], q["on_time_ci95_high"]) == pytest.approx((lo, hi))
     assert (q["desk_wait_minutes_mean"], q["reception_utilisation"]) == (5.0, 0.5)
     assert q["online_share"] == pytest.approx(0.4)
+    units = load_units().frame.set_index("code")
+    assert (q["name"], q["type"]) == (units.loc["QN21", "name"], units.loc["QN21", "type"])
     assert t.set_index("code").loc["QN09", "on_time_rate"] == 1.0
 
 
