@@ -1,7 +1,11 @@
 """Command line: parses arguments, loads scenarios, calls the library, prints.
 
 Exit codes: 0 success, 2 bad input (one line on stderr naming the file and field, no
-traceback), 1 internal error, 130 interrupted.
+traceback), 1 internal error or a calibration whose fitted value fails its verification,
+130 interrupted.
+
+Every JSON object printed is strict JSON (:func:`sim.stats.dumps`: undefined values are
+``null``).
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ from typing import Any
 import pandas as pd
 
 from sim.scenario import ScenarioError, load_scenario
+from sim.stats import dumps
 
 EXIT_BAD_INPUT = 2
 
@@ -215,6 +220,16 @@ def _version() -> str:
     return f"tthc-sim {__version__}"
 
 
+def _note_line(note: str | None) -> str:
+    return f"  ({note})" if note else ""
+
+
+def _warn_note(note: str | None) -> None:
+    """With ``--json`` the note is a field of the object; say it on stderr as well."""
+    if note:
+        print(f"warning: {note}", file=sys.stderr)
+
+
 def _print_run(res: Any, scn: Any) -> None:
     lo, hi = res.on_time_ci95
     r = res.replications
@@ -226,7 +241,7 @@ def _print_run(res: Any, scn: Any) -> None:
     print()
     print(
         f"On-time rate (đúng và trước hạn): {_pct(res.on_time_rate)}   "
-        f"95% CI [{_pct(lo)}, {_pct(hi)}]"
+        f"95% CI [{_pct(lo)}, {_pct(hi)}]" + _note_line(res.interval_note)
     )
     print(
         f"Per replication: arrived {r['arrived'].mean():,.0f}  "
@@ -358,10 +373,8 @@ def cmd_run(args: argparse.Namespace) -> int:
         )
     precision = res.meta.get("precision")
     if args.json:
-        obj = res.to_json()
-        if precision:
-            obj["precision"] = precision
-        sys.stdout.write(json.dumps(obj) + "\n")
+        _warn_note(res.interval_note)
+        sys.stdout.write(dumps(res.to_json()) + "\n")
     else:
         _print_run(res, scn)
         if precision:
@@ -372,7 +385,12 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def _precision_line(p: dict[str, Any], what: str) -> str:
-    state = "reached" if p["reached"] else f"NOT reached (cap --max-reps {p['max_reps']})"
+    if p["reached"]:
+        state = "reached"
+    elif p["reps"] < p.get("min_reps", 0):
+        state = f"NOT reached (fewer than {p['min_reps']} replications; cap --max-reps)"
+    else:
+        state = f"NOT reached (cap --max-reps {p['max_reps']})"
     return (
         f"--reps auto: {p['reps']} replications; 95% half-width of the {what} "
         f"{100 * p['halfwidth']:.3f} points, target {100 * p['target_halfwidth']:.3f}: {state}"
@@ -380,7 +398,7 @@ def _precision_line(p: dict[str, Any], what: str) -> str:
 
 
 def cmd_calibrate(args: argparse.Namespace) -> int:
-    from sim.calibrate import CalibrationError, calibrate, write_value
+    from sim.calibrate import CalibrationError, CalibrationFailed, calibrate, write_value
     from sim.outputs import manifest, write_csv, write_json
 
     scn = load_scenario(args.scenario, args.overrides)
@@ -393,6 +411,7 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     if args.out:
         _out_dir(args.out)
         (args.out / "manifest.json").unlink(missing_ok=True)  # incomplete until we finish
+    failure: str | None = None
     try:
         res = calibrate(
             scn,
@@ -405,6 +424,8 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
             workers=args.workers,
             progress=not args.no_progress,
         )
+    except CalibrationFailed as exc:  # a fit that misses its target: reported, never written
+        res, failure = exc.result, str(exc)
     except CalibrationError as exc:
         raise UsageError(f"{args.scenario}: calibration: {exc}") from None
     if args.out:
@@ -417,21 +438,26 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
                 "calibrate",
                 scenario=scn.to_dict(),
                 result=res.to_json(),
+                failure=failure,
                 plots=[p.name for p in plots],
             ),
             args.out / "manifest.json",
         )
-    if args.write:
+    if args.write and failure is None:
         note = f"calibrated: {res.kpi} {res.achieved:.4f} (target {res.target})"
         write_value(args.scenario, res.parameter, res.value, note)
     if args.json:
-        sys.stdout.write(json.dumps(res.to_json()) + "\n")
-        return 0
-    print(res.report())
-    if args.out:
-        print(f"\nPlot and points written to {args.out}/")
-    if args.write:
-        print(f"Wrote {res.parameter} = {res.value:.6f} into {args.scenario}")
+        sys.stdout.write(dumps(res.to_json()) + "\n")
+    else:
+        print(res.report())
+        if args.out:
+            print(f"\nPlot and points written to {args.out}/")
+        if args.write and failure is None:
+            print(f"Wrote {res.parameter} = {res.value:.6f} into {args.scenario}")
+    if failure is not None:
+        unwritten = "; nothing written into the scenario" if args.write else ""
+        print(f"error: {args.scenario}: calibration failed: {failure}{unwritten}", file=sys.stderr)
+        return 1
     return 0
 
 
@@ -463,6 +489,7 @@ def _ci(metric: str, lo: float, hi: float) -> str:
 
 def cmd_compare(args: argparse.Namespace) -> int:
     from sim.compare import compare, write_comparison
+    from sim.stats import interval_note
 
     if len(args.scenarios) < 2:
         raise UsageError("compare needs at least two scenario files (the reference first)")
@@ -492,12 +519,14 @@ def cmd_compare(args: argparse.Namespace) -> int:
             },
         )
         written = plot_dir(args.out, lang=args.lang)
+    note = interval_note(cmp.reps)
     if args.json:
-        sys.stdout.write(json.dumps(cmp.to_json(), default=str) + "\n")
+        _warn_note(note)
+        sys.stdout.write(dumps(cmp.to_json()) + "\n")
         return 0
     print(
         f"Comparison under common random numbers: {cmp.reps} replications, seed {cmp.seed}, "
-        f"wall time {cmp.wall_seconds:.1f} s"
+        f"wall time {cmp.wall_seconds:.1f} s" + _note_line(note)
     )
     for k, (label, path) in enumerate(zip(cmp.labels, args.scenarios, strict=True)):
         print(f"  {'reference' if k == 0 else f'[{k}]':>9}: {label}  ({path})")

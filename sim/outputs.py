@@ -7,7 +7,6 @@ written last: a folder without it is not a finished result.
 
 from __future__ import annotations
 
-import json
 import os
 import platform
 import stat
@@ -23,6 +22,8 @@ from typing import IO, Any
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
+
+from sim.stats import dumps
 
 MANIFEST = "manifest.json"
 
@@ -69,9 +70,9 @@ def write_csv(frame: pd.DataFrame, path: str | Path) -> None:
 
 
 def write_json(data: Any, path: str | Path) -> None:
+    """Strict JSON (undefined numbers as ``null``, :func:`sim.stats.dumps`), atomically."""
     with atomic_open(path) as fh:
-        json.dump(data, fh, indent=2, ensure_ascii=False, default=str)
-        fh.write("\n")
+        fh.write(dumps(data, indent=2, ensure_ascii=False) + "\n")
 
 
 def write_parquet(frame: pd.DataFrame, path: str | Path) -> None:
