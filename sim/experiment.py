@@ -100,7 +100,11 @@ class Results:
 
     # ------------------------------------------------------------------ tables
     def summary(self) -> pd.DataFrame:
-        """Every replication KPI: mean, sd and 95% t-interval over replications."""
+        """Every replication KPI: mean, sd and 95% interval over replications.
+
+        See :func:`sim.results.summarise` (columns ``metric, mean, sd, ci95_low, ci95_high,
+        reps``; intervals inside each KPI's range).
+        """
         return summarise(self.replications)
 
     def unit_table(self) -> pd.DataFrame:
