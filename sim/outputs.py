@@ -7,6 +7,7 @@ written last: a folder without it is not a finished result.
 
 from __future__ import annotations
 
+import json
 import os
 import platform
 import stat
@@ -23,7 +24,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from sim.stats import dumps
+from sim.stats import json_ready
 
 MANIFEST = "manifest.json"
 
@@ -70,9 +71,10 @@ def write_csv(frame: pd.DataFrame, path: str | Path) -> None:
 
 
 def write_json(data: Any, path: str | Path) -> None:
-    """Strict JSON (undefined numbers as ``null``, :func:`sim.stats.dumps`), atomically."""
+    """Strict JSON: undefined numbers are ``null`` (:func:`sim.stats.json_ready`)."""
     with atomic_open(path) as fh:
-        fh.write(dumps(data, indent=2, ensure_ascii=False) + "\n")
+        json.dump(json_ready(data), fh, indent=2, ensure_ascii=False, allow_nan=False)
+        fh.write("\n")
 
 
 def write_parquet(frame: pd.DataFrame, path: str | Path) -> None:
