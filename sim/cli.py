@@ -22,7 +22,7 @@ from typing import Any
 import pandas as pd
 
 from sim.scenario import ScenarioError, load_scenario
-from sim.stats import dumps
+from sim.stats import MIN_REPS, dumps
 
 EXIT_BAD_INPUT = 2
 
@@ -91,7 +91,8 @@ def _add_precision_args(p: argparse.ArgumentParser, what: str) -> None:
         "--halfwidth",
         type=_halfwidth,
         default=0.002,
-        help=f"with --reps auto: target 95%% half-width of {what} (default 0.002)",
+        help=f"with --reps auto: target 95%% half-width of {what} (default 0.002; "
+        f"never reached with fewer than {MIN_REPS} replications)",
     )
     p.add_argument(
         "--max-reps",
