@@ -222,7 +222,7 @@ def _version() -> str:
 
 
 def _note_line(note: str | None) -> str:
-    return f"  ({note})" if note else ""
+    return f"\nNote: {note}." if note else ""
 
 
 def _warn_note(note: str | None) -> None:

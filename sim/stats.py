@@ -257,13 +257,13 @@ def interval_note(reps: int) -> str | None:
     """What to say about intervals from ``reps`` replications (None when they are fine)."""
     if reps < 2:
         return (
-            f"no interval from {reps} replication "
-            f"(at least {MIN_REPS} are needed for reliable intervals)"
+            f"no interval with {reps} replication; "
+            f"at least {MIN_REPS} are needed for reliable intervals"
         )
     if reps < MIN_REPS:
         return (
-            f"intervals are indicative only: {reps} replications "
-            f"(at least {MIN_REPS} are needed for reliable intervals)"
+            f"intervals are indicative only with {reps} replications; "
+            f"at least {MIN_REPS} are needed for reliable intervals"
         )
     return None
 
