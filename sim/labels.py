@@ -7,6 +7,7 @@ or a text of the plots. Unknown keys come back unchanged, so a new factor still 
 
 from __future__ import annotations
 
+import unicodedata
 from typing import Literal
 
 Lang = Literal["en", "vi"]
@@ -498,4 +499,34 @@ def label(key: str, lang: str = "en", **fmt: object) -> str:
     return text.format(**fmt) if fmt else text
 
 
-__all__ = ["LABELS", "LANGS", "Lang", "label"]
+#: characters NFKD does not take apart, and their ASCII stand-ins
+_ASCII = str.maketrans(
+    {
+        "đ": "d",
+        "Đ": "D",
+        "\u2212": "-",  # minus sign
+        "\u2013": "-",
+        "\u2014": "-",
+        "\u00d7": "x",
+        "\u2018": "'",
+        "\u2019": "'",
+        "\u201c": '"',
+        "\u201d": '"',
+        "\u2026": "...",
+        "\u00b1": "+/-",
+    }
+)
+
+
+def ascii_text(text: str, unknown: str = "?") -> str:
+    """``text`` in ASCII: Vietnamese letters without their marks (Quảng Ninh -> Quang Ninh).
+
+    Dashes and the minus sign become ``-``; any other character outside ASCII becomes
+    ``unknown``.
+    """
+    plain = unicodedata.normalize("NFKD", text.translate(_ASCII))
+    plain = "".join(ch for ch in plain if not unicodedata.combining(ch))
+    return "".join(ch if ch.isascii() else unknown for ch in plain)
+
+
+__all__ = ["LABELS", "LANGS", "Lang", "ascii_text", "label"]
