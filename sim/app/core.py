@@ -507,7 +507,10 @@ def month_comparison(cmp: Comparison) -> pd.DataFrame:
 def cause_comparison(cmp: Comparison) -> pd.DataFrame:
     """Late dossiers per replication by cause: cause, scenario (label), late_per_rep, share."""
     return pd.concat(
-        [r.cause_table().assign(scenario=lab) for lab, r in zip(cmp.labels, cmp.results, strict=True)],
+        [
+            r.cause_table().assign(scenario=lab)
+            for lab, r in zip(cmp.labels, cmp.results, strict=True)
+        ],
         ignore_index=True,
     )
 
@@ -572,3 +575,60 @@ __all__ = [
     "served_source",
     "unit_comparison",
 ]
+
+
+def summary_html(cmp: Comparison, whatif: WhatIf, lang: str, images: Mapping[str, bytes]) -> str:
+    """A printable one-page summary (HTML with the plots embedded as PNG).
+
+    Holds the reference and the changed scenario, the changes, the on-time rates with their
+    95% intervals, the paired difference, and the given plots.
+    """
+    import base64
+    import html
+
+    from sim.labels import label
+
+    h = headline(cmp)
+
+    def esc(x: Any) -> str:
+        return html.escape(str(x))
+
+    changes = (
+        "".join(
+            f"<li><code>{esc(k)}</code> = <code>{esc(_plain(v))}</code></li>"
+            for k, v in whatif.changes.items()
+        )
+        or f"<li>{esc(label('app_no_changes', lang))}</li>"
+    )
+    rows = "".join(
+        f"<tr><td>{esc(name)}</td><td>{pct(h[k])}</td>"
+        f"<td>{pct(h[k + '_low'])} – {pct(h[k + '_high'])}</td></tr>"
+        for name, k in ((cmp.labels[0], "ref"), (cmp.labels[1], "other"))
+    )
+    diff = (
+        f"<p><b>{esc(label('app_difference', lang))}:</b> {pp(h['diff'])} "
+        f"({esc(label('app_ci', lang, low=pp(h['diff_low']), high=pp(h['diff_high'])))})</p>"
+    )
+    imgs = "".join(
+        f'<img alt="{esc(k)}" src="data:image/png;base64,{base64.b64encode(v).decode()}">'
+        for k, v in images.items()
+    )
+    title = esc(label("app_summary_title", lang))
+    took = esc(label("app_took", lang, reps=cmp.reps, seed=cmp.seed, seconds=cmp.wall_seconds))
+    return f"""<!DOCTYPE html>
+<html lang="{lang}"><head><meta charset="utf-8"><title>{title}</title>
+<style>
+@page {{ size: A4; margin: 12mm; }}
+body {{ font-family: sans-serif; font-size: 10pt; max-width: 190mm; margin: auto; }}
+table {{ border-collapse: collapse; }} td, th {{ border: 1px solid #999; padding: 2px 6px; }}
+img {{ width: 48%; }}
+</style></head><body>
+<h1>{title}: {esc(cmp.labels[1])}</h1>
+<p>{esc(label("app_reference", lang, name=cmp.labels[0]))} · {took}</p>
+<h2>{esc(label("app_summary_changes", lang))}</h2><ul>{changes}</ul>
+<table><tr><th>{esc(label("scenario", lang))}</th><th>{esc(label("on_time_rate", lang))}</th>
+<th>{esc(label("ci95", lang))}</th></tr>{rows}</table>
+{diff}
+<div>{imgs}</div>
+</body></html>
+"""
