@@ -342,6 +342,11 @@ class _JobExecutor:
         pass
 
 
+def _warm_up() -> None:
+    """Import the model in a worker process (the first task of each worker)."""
+    import sim.experiment  # noqa: F401
+
+
 class Runner:
     """Runs comparisons for every browser session of the app, one process pool for all.
 
@@ -362,6 +367,7 @@ class Runner:
         self._cache: OrderedDict[str, Comparison] = OrderedDict()
         self._cache_size = cache_size
         self._running: dict[str, Job] = {}
+        self._warmed = False
 
     def _get_pool(self) -> ProcessPoolExecutor:
         with self._lock:
@@ -370,6 +376,16 @@ class Runner:
                     max_workers=self.workers, mp_context=multiprocessing.get_context("spawn")
                 )
             return self._pool
+
+    def warm(self) -> None:
+        """Start the worker processes now (they import the model), not at the first run."""
+        pool = self._get_pool()
+        with self._lock:
+            if self._warmed:
+                return
+            self._warmed = True
+        for _ in range(self.workers):
+            pool.submit(_warm_up)
 
     def cached(self, key: str) -> Comparison | None:
         with self._lock:

@@ -632,6 +632,7 @@ def main() -> None:
     if page == "sweeps":
         sweeps_page(lang)
         return
+    core.get_runner().warm()
     folder = _folder()
     source = choose_source(folder, t)
     if source is None:
