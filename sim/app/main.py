@@ -254,7 +254,8 @@ def change_form(source: core.Source, folder: Path, lang: str) -> tuple[core.What
     except ScenarioError as exc:
         st.error(t("app_reference_invalid", message=str(exc)))
         return None, None
-    form = Form(source.label + (source.base or ""), ref_raw, lang)
+    served = source.base == source.label and not source.own
+    form = Form(source.label if served else f"upload:{source.label}", ref_raw, lang)
     top = st.empty()
     codes = ref.unit_codes()
     types = [
