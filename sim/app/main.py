@@ -563,7 +563,7 @@ def downloads(job: core.Job, whatif: core.WhatIf, lang: str, pngs: dict[str, byt
 
 def sweep_stores(root: Path) -> list[str]:
     """Finished sweep folders under ``root`` (relative paths), sorted."""
-    out = []
+    out: list[str] = []
     if not root.is_dir():
         return out
     for man in sorted(root.glob("**/manifest.json")):

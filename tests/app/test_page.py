@@ -7,14 +7,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from streamlit.testing.v1 import AppTest
 
-pytest.importorskip("streamlit")
-from streamlit.testing.v1 import AppTest  # noqa: E402
-
-from sim.app import core  # noqa: E402
-from sim.compare import compare  # noqa: E402
-from sim.labels import label  # noqa: E402
-from sim.scenario import ScenarioError, load_scenario  # noqa: E402
+from sim.app import core
+from sim.compare import compare
+from sim.labels import label
+from sim.scenario import ScenarioError, load_scenario
 
 MAIN = Path(core.__file__).with_name("main.py")
 RECEPTION = "tiny.yaml|staffing.by_unit_type.phường.reception"
