@@ -17,6 +17,7 @@ from typing import Any
 
 import pandas as pd
 
+from sim.labels import LABELS, label
 from sim.scenario import ScenarioError, load_scenario
 
 EXIT_BAD_INPUT = 2
@@ -85,6 +86,16 @@ def _halfwidth(text: str) -> float:
     return v
 
 
+def _add_lang_arg(p: argparse.ArgumentParser, also: str = "") -> None:
+    p.add_argument(
+        "--lang",
+        choices=("en", "vi"),
+        default=None,
+        help=f"language of the console tables{also} (default en) and the first language of "
+        "the headers of results.xlsx (default vi)",
+    )
+
+
 def _add_precision_args(p: argparse.ArgumentParser, what: str) -> None:
     p.add_argument(
         "--halfwidth",
@@ -128,7 +139,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--out",
         type=Path,
         default=None,
-        help="folder for dossiers.parquet, units.csv, summary.csv, manifest.json",
+        help="folder for dossiers.parquet, units.csv, summary.csv, results.xlsx, manifest.json",
     )
     r.add_argument(
         "--set",
@@ -148,6 +159,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="local worker processes (0 = all cores; default 1)",
     )
     r.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
+    _add_lang_arg(r)
 
     c = sub.add_parser("calibrate", help="fit the scenario's calibration parameter to a target")
     c.add_argument("scenario", type=Path)
@@ -181,7 +193,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="override a field in every scenario",
     )
     cp.add_argument("--workers", type=_workers, default=1, help="local processes (0 = all cores)")
-    cp.add_argument("--lang", choices=("en", "vi"), default="en", help="plot labels")
+    _add_lang_arg(cp, " and plots")
     cp.add_argument("--json", action="store_true", help="print one JSON object on stdout")
     cp.add_argument("--no-progress", action="store_true")
 
@@ -198,6 +210,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sw.add_argument("--resume", action="store_true", help="skip points already in --out")
     sw.add_argument("--no-progress", action="store_true")
+    _add_lang_arg(sw)
 
     pl = sub.add_parser("plot", help="plot a run, comparison or sweep folder")
     pl.add_argument("results", type=Path, metavar="RESULTS_DIR")
@@ -232,50 +245,72 @@ def _version() -> str:
     return f"tthc-sim {__version__}"
 
 
-def _print_run(res: Any, scn: Any) -> None:
+def _console_lang(args: argparse.Namespace) -> str:
+    return str(args.lang or "en")
+
+
+def _workbook_lang(args: argparse.Namespace) -> str:
+    return str(args.lang or "vi")
+
+
+def _print_run(res: Any, scn: Any, lang: str = "en") -> None:
     lo, hi = res.on_time_ci95
     r = res.replications
+
+    def t(key: str, **fmt: Any) -> str:
+        return label(f"con_{key}", lang, **fmt)
+
     print(
-        f"Scenario: {scn.name}  ({scn.horizon.start} to {scn.horizon.end}, "
-        f"{len(scn.unit_codes())} units)"
+        t(
+            "run_scenario",
+            name=scn.name,
+            start=scn.horizon.start,
+            end=scn.horizon.end,
+            units=len(scn.unit_codes()),
+        )
     )
-    print(f"Replications: {res.reps}  seed: {res.seed}  wall time: {res.wall_seconds:.1f} s")
+    print(t("run_reps", reps=res.reps, seed=res.seed, seconds=res.wall_seconds))
     print()
+    print(t("run_rate", rate=_pct(res.on_time_rate), low=_pct(lo), high=_pct(hi)))
     print(
-        f"On-time rate (đúng và trước hạn): {_pct(res.on_time_rate)}   "
-        f"95% CI [{_pct(lo)}, {_pct(hi)}]"
+        t(
+            "run_counts",
+            arrived=r["arrived"].mean(),
+            resolved=r["resolved"].mean(),
+            open=r["open"].mean(),
+            overdue=r["open_overdue"].mean(),
+        )
     )
     print(
-        f"Per replication: arrived {r['arrived'].mean():,.0f}  "
-        f"resolved {r['resolved'].mean():,.0f}  open at end {r['open'].mean():,.0f} "
-        f"(of which past deadline {r['open_overdue'].mean():,.0f})"
-    )
-    print(
-        f"Online share {_pct(r['online_share'].mean())}   "
-        f"desk wait {r['desk_wait_minutes_mean'].mean():.1f} min   "
-        f"lead time {r['lead_time_working_hours_mean'].mean():.1f} working h"
+        t(
+            "run_waits",
+            online=_pct(r["online_share"].mean()),
+            desk=r["desk_wait_minutes_mean"].mean(),
+            lead=r["lead_time_working_hours_mean"].mean(),
+        )
     )
     causes = res.cause_table()
     if len(causes) and causes["late_per_rep"].sum() > 0:
-        parts = ", ".join(
-            f"{c} {s:.0%}" for c, s in zip(causes["cause"], causes["share"], strict=True)
-        )
-        print(f"Late dossiers by cause: {parts}")
+        names = [c if lang == "en" else label(f"cause_{c}", lang).lower() for c in causes["cause"]]
+        parts = ", ".join(f"{c} {s:.0%}" for c, s in zip(names, causes["share"], strict=True))
+        print(t("run_causes", parts=parts))
     print()
     months = res.group_table("months")
     if len(months):
-        print("By month of resolution:")
-        print(_fmt(months, ["month", "resolved", "late", "on_time_rate", "ci95_low", "ci95_high"]))
+        print(t("by_month"))
+        cols = ["month", "resolved", "late", "on_time_rate", "ci95_low", "ci95_high"]
+        print(_fmt(months, cols, lang))
         print()
-    print("By procedure:")
+    print(t("by_procedure"))
     print(
         _fmt(
             res.group_table("procedures"),
             ["procedure", "resolved", "late", "on_time_rate", "ci95_low", "ci95_high"],
+            lang,
         )
     )
     print()
-    print("By unit (mean per replication):")
+    print(t("by_unit"))
     cols = [
         "code",
         "name",
@@ -288,34 +323,37 @@ def _print_run(res: Any, scn: Any) -> None:
         "desk_wait_minutes_mean",
         "reception_utilisation",
     ]
-    print(_fmt(res.unit_table(), cols))
+    print(_fmt(res.unit_table(), cols, lang))
 
 
-def _fmt(df: pd.DataFrame, cols: list[str]) -> str:
+_PERCENT_COLUMNS = frozenset(
+    {
+        "on_time_rate",
+        "ci95_low",
+        "ci95_high",
+        "on_time_ci95_low",
+        "on_time_ci95_high",
+        "reception_utilisation",
+    }
+)
+
+
+def _fmt(df: pd.DataFrame, cols: list[str], lang: str = "en") -> str:
+    """A console table: rates in %, one decimal for other fractions, headers in ``lang``.
+
+    In Vietnamese, procedure ids and point statuses are shown by their names.
+    """
     d = df[cols].copy()
     for c in cols:
-        if c in (
-            "on_time_rate",
-            "ci95_low",
-            "ci95_high",
-            "on_time_ci95_low",
-            "on_time_ci95_high",
-            "reception_utilisation",
-        ):
+        if c in _PERCENT_COLUMNS:
             d[c] = d[c].map(_pct)
         elif pd.api.types.is_float_dtype(d[c]):
             d[c] = d[c].map(lambda x: f"{x:,.1f}")
-    d = d.rename(
-        columns={
-            "on_time_rate": "on-time",
-            "on_time_ci95_low": "ci95 low",
-            "on_time_ci95_high": "ci95 high",
-            "ci95_low": "ci95 low",
-            "ci95_high": "ci95 high",
-            "desk_wait_minutes_mean": "desk wait min",
-            "reception_utilisation": "desk util",
-        }
-    )
+        elif lang != "en" and c == "procedure":
+            d[c] = d[c].map(lambda v: label(str(v), lang))
+        elif lang != "en" and c == "status":
+            d[c] = d[c].map(lambda v: label(f"status_{v}", lang))
+    d = d.rename(columns={c: label(f"con_{c}", lang) if f"con_{c}" in LABELS else c for c in cols})
     return d.to_string(index=False)
 
 
@@ -371,7 +409,10 @@ def cmd_run(args: argparse.Namespace) -> int:
             sink.discard()
     if args.out:
         write_results(
-            res, args.out, {"overrides": list(args.overrides), "scenario_file": str(args.scenario)}
+            res,
+            args.out,
+            {"overrides": list(args.overrides), "scenario_file": str(args.scenario)},
+            workbook_lang=_workbook_lang(args),
         )
     precision = res.meta.get("precision")
     if args.json:
@@ -380,11 +421,12 @@ def cmd_run(args: argparse.Namespace) -> int:
             obj["precision"] = precision
         sys.stdout.write(json.dumps(obj) + "\n")
     else:
-        _print_run(res, scn)
+        lang = _console_lang(args)
+        _print_run(res, scn, lang)
         if precision:
             print(f"\n{_precision_line(precision, 'on-time rate')}")
         if args.out:
-            print(f"\nResults written to {args.out}/")
+            print("\n" + label("con_written", lang, out=args.out))
     return 0
 
 
@@ -507,17 +549,23 @@ def cmd_compare(args: argparse.Namespace) -> int:
                 "scenario_files": [str(p) for p in args.scenarios],
                 "overrides": list(args.overrides),
             },
+            workbook_lang=_workbook_lang(args),
         )
-        written = plot_dir(args.out, lang=args.lang)
+        written = plot_dir(args.out, lang=_console_lang(args))
     if args.json:
         sys.stdout.write(json.dumps(cmp.to_json(), default=str) + "\n")
         return 0
-    print(
-        f"Comparison under common random numbers: {cmp.reps} replications, seed {cmp.seed}, "
-        f"wall time {cmp.wall_seconds:.1f} s"
-    )
-    for k, (label, path) in enumerate(zip(cmp.labels, args.scenarios, strict=True)):
-        print(f"  {'reference' if k == 0 else f'[{k}]':>9}: {label}  ({path})")
+    lang = _console_lang(args)
+
+    def t(key: str, **fmt: Any) -> str:
+        return label(f"con_{key}", lang, **fmt)
+
+    def metric_name(metric: str) -> str:
+        return metric if lang == "en" else label(metric, lang)
+
+    print(t("cmp_head", reps=cmp.reps, seed=cmp.seed, seconds=cmp.wall_seconds))
+    for k, (name, path) in enumerate(zip(cmp.labels, args.scenarios, strict=True)):
+        print(f"  {t('reference') if k == 0 else f'[{k}]':>9}: {name}  ({path})")
     if "precision" in cmp.meta:
         print(_precision_line(cmp.meta["precision"], "paired on-time-rate difference"))
     print()
@@ -525,21 +573,23 @@ def cmd_compare(args: argparse.Namespace) -> int:
         _fmt(
             cmp.scenario_table(),
             ["scenario", "reps", "on_time_rate", "ci95_low", "ci95_high", "resolved", "late"],
+            lang,
         )
     )
     diffs = cmp.differences()
-    for label in cmp.labels[1:]:
-        d = diffs[diffs["scenario"] == label]
-        print(f"\n{label} minus {cmp.labels[0]} (95% intervals; paired = same replications):")
+    ref = cmp.labels[0]
+    for name in cmp.labels[1:]:
+        d = diffs[diffs["scenario"] == name]
+        print("\n" + t("cmp_minus", scenario=name, reference=ref))
         rows = [
             {
-                "metric": m.metric,
-                cmp.labels[0]: _fmt_value(m.metric, m.mean_reference),
-                label: _fmt_value(m.metric, m.mean_scenario),
-                "difference": _fmt_value(m.metric, m.difference, True),
-                "paired CI": _ci(m.metric, m.paired_ci95_low, m.paired_ci95_high),
-                "unpaired (Welch) CI": _ci(m.metric, m.unpaired_ci95_low, m.unpaired_ci95_high),
-                "paired/unpaired width": "n/a"
+                t("metric"): metric_name(m.metric),
+                ref: _fmt_value(m.metric, m.mean_reference),
+                name: _fmt_value(m.metric, m.mean_scenario),
+                t("difference"): _fmt_value(m.metric, m.difference, True),
+                t("paired_ci"): _ci(m.metric, m.paired_ci95_low, m.paired_ci95_high),
+                t("unpaired_ci"): _ci(m.metric, m.unpaired_ci95_low, m.unpaired_ci95_high),
+                t("width_ratio"): "n/a"
                 if math.isnan(m.halfwidth_ratio)
                 else f"{m.halfwidth_ratio:.2f}",
             }
@@ -547,26 +597,26 @@ def cmd_compare(args: argparse.Namespace) -> int:
         ]
         print(pd.DataFrame(rows).to_string(index=False))
     units = cmp.unit_differences()
-    for label in cmp.labels[1:]:
-        u = units[units["scenario"] == label].sort_values(["difference", "code"])
+    for name in cmp.labels[1:]:
+        u = units[units["scenario"] == name].sort_values(["difference", "code"])
         if not len(u):
             continue
-        print(f"\nOn-time rate by unit, {label} minus {cmp.labels[0]} (paired 95% interval):")
+        print("\n" + t("cmp_units", scenario=name, reference=ref))
         rows = [
             {
-                "code": x.code,
-                "name": x.name,
-                "type": x.type,
-                cmp.labels[0]: _fmt_value("on_time_rate", x.mean_reference),
-                label: _fmt_value("on_time_rate", x.mean_scenario),
-                "difference": _fmt_value("on_time_rate", x.difference, True),
-                "paired CI": _ci("on_time_rate", x.paired_ci95_low, x.paired_ci95_high),
+                t("code"): x.code,
+                t("name"): x.name,
+                t("type"): x.type,
+                ref: _fmt_value("on_time_rate", x.mean_reference),
+                name: _fmt_value("on_time_rate", x.mean_scenario),
+                t("difference"): _fmt_value("on_time_rate", x.difference, True),
+                t("paired_ci"): _ci("on_time_rate", x.paired_ci95_low, x.paired_ci95_high),
             }
             for x in u.itertuples()
         ]
         print(pd.DataFrame(rows).to_string(index=False))
     if args.out:
-        print(f"\nResults written to {args.out}/ ({len(written)} plot files in plots/)")
+        print("\n" + t("cmp_written", out=args.out, plots=len(written)))
     return 0
 
 
@@ -592,16 +642,25 @@ def cmd_sweep(args: argparse.Namespace) -> int:
             executor=executor,
             resume=args.resume,
             progress=not args.no_progress,
+            workbook_lang=_workbook_lang(args),
         )
     finally:
         if executor is not None:
             executor.close()
     pts = res.points
+    lang = _console_lang(args)
     print(
-        f"Sweep {sweep.name}: {len(pts)} points x {sweep.reps} replications, seed {sweep.seed}, "
-        f"wall time {res.wall_seconds:.1f} s ({res.meta['workers']} workers"
-        + (f" on {args.scheduler}" if args.scheduler else "")
-        + ")"
+        label(
+            "con_sweep_head",
+            lang,
+            name=sweep.name,
+            points=len(pts),
+            reps=sweep.reps,
+            seed=sweep.seed,
+            seconds=res.wall_seconds,
+            workers=res.meta["workers"],
+            where=label("con_sweep_on", lang, scheduler=args.scheduler) if args.scheduler else "",
+        )
     )
     print()
     print(
@@ -613,12 +672,21 @@ def cmd_sweep(args: argparse.Namespace) -> int:
                 }
             ),
             ["point_id", "name", "status", "reps", "on_time_rate", "ci95_low", "ci95_high"],
+            lang,
         )
     )
     done = int((pts["status"] == "done").sum())
     print(
-        f"\n{done} of {len(pts)} points done ({res.meta['points_skipped']} from a previous run), "
-        f"{res.failed} failed. Results in {out}/"
+        "\n"
+        + label(
+            "con_sweep_done",
+            lang,
+            done=done,
+            points=len(pts),
+            skipped=res.meta["points_skipped"],
+            failed=res.failed,
+            out=out,
+        )
     )
     for e in res.errors.itertuples():
         print(f"error: point {e.point_id} ({e.name}): {e.error}", file=sys.stderr)

@@ -333,15 +333,22 @@ def compare(
 
 
 def write_comparison(
-    cmp: Comparison, out_dir: str | Path, extra_manifest: dict[str, Any] | None = None
+    cmp: Comparison,
+    out_dir: str | Path,
+    extra_manifest: dict[str, Any] | None = None,
+    *,
+    workbook_lang: str = "vi",
 ) -> Path:
     """Write the comparison tables and ``manifest.json`` (kind ``comparison``, written last).
 
     Files: ``scenarios.csv``, ``differences.csv``, ``unit_differences.csv``,
     ``paired_on_time.csv``, ``replications.csv``, ``units.csv`` (per scenario and unit, with
-    intervals), ``units_by_rep.csv`` and ``backlog.csv`` (all with a ``scenario`` column).
+    intervals), ``units_by_rep.csv`` and ``backlog.csv`` (all with a ``scenario`` column), and
+    ``results.xlsx`` for people (:func:`sim.workbook.write_comparison_workbook`, headers in
+    ``workbook_lang`` first).
     """
     from sim.outputs import MANIFEST, manifest, write_csv, write_json
+    from sim.workbook import WORKBOOK, write_comparison_workbook
 
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
@@ -366,6 +373,7 @@ def write_comparison(
     write_csv(stacked([r.unit_table() for r in cmp.results]), out / "units.csv")
     write_csv(stacked([r.units for r in cmp.results]), out / "units_by_rep.csv")
     write_csv(stacked([r.backlog for r in cmp.results]), out / "backlog.csv")
+    write_comparison_workbook(cmp, out / WORKBOOK, lang=workbook_lang)
     m = manifest(
         "comparison",
         reference=cmp.labels[0],

@@ -260,10 +260,19 @@ def run(
 
 
 def write_results(
-    results: Results, out_dir: str | Path, extra_manifest: dict[str, Any] | None = None
+    results: Results,
+    out_dir: str | Path,
+    extra_manifest: dict[str, Any] | None = None,
+    *,
+    workbook_lang: str = "vi",
 ) -> Path:
-    """Write summary.csv, units.csv, the group tables and manifest.json (written last)."""
+    """Write summary.csv, units.csv, the group tables, results.xlsx and manifest.json (last).
+
+    The CSV files are for programs (plain UTF-8, unrounded); ``results.xlsx`` is the same
+    for people (:func:`sim.workbook.write_workbook`, headers in ``workbook_lang`` first).
+    """
     from sim.outputs import MANIFEST, manifest, write_csv, write_json
+    from sim.workbook import WORKBOOK, write_workbook
 
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
@@ -277,6 +286,7 @@ def write_results(
     write_csv(results.units, out / "units_by_rep.csv")
     write_csv(results.pools, out / "pools_by_rep.csv")
     write_csv(results.backlog, out / "backlog.csv")
+    write_workbook(results, out / WORKBOOK, lang=workbook_lang)
     m = manifest(
         "run",
         scenario=results.scenario.to_dict(),

@@ -47,6 +47,7 @@ from tqdm import tqdm
 
 from sim.executors import Executor, SerialExecutor, make_executor
 from sim.experiment import RepTask, run_replication
+from sim.labels import LANGS
 from sim.results import summarise, t_interval
 from sim.rng import stream
 from sim.scenario import (
@@ -595,6 +596,7 @@ def run_sweep(
     executor: Executor | None = None,
     resume: bool = False,
     progress: bool = False,
+    workbook_lang: str = "vi",
 ) -> SweepResults:
     """Run every point of a sweep (all replications) and collect the results.
 
@@ -610,7 +612,11 @@ def run_sweep(
         scheduler address. The numbers are identical whichever is used.
     resume
         Skip the points already stored in ``out``.
+    workbook_lang
+        Language first in the headers of ``out/results.xlsx`` ("vi" or "en").
     """
+    if workbook_lang not in LANGS:  # refused before any work, not after the sweep
+        raise ValueError(f"unknown language {workbook_lang!r}: use one of {', '.join(LANGS)}")
     sw = sweep if isinstance(sweep, Sweep) else load_sweep(sweep)
     t0 = time.perf_counter()
     store = _Store(Path(out)) if out is not None else None
@@ -694,7 +700,7 @@ def run_sweep(
     }
     if store is not None:
         res.out = store.out
-        _write_store(res, store)
+        _write_store(res, store, workbook_lang)
     return res
 
 
@@ -758,8 +764,9 @@ def point_summary(
     return out
 
 
-def _write_store(res: SweepResults, store: _Store) -> None:
+def _write_store(res: SweepResults, store: _Store, workbook_lang: str = "vi") -> None:
     from sim.outputs import MANIFEST, manifest, write_csv, write_json, write_parquet
+    from sim.workbook import WORKBOOK, write_sweep_workbook
 
     out = store.out
     if len(res.replications):
@@ -767,6 +774,7 @@ def _write_store(res: SweepResults, store: _Store) -> None:
     write_csv(res.points, out / "points.csv")
     write_csv(res.summary, out / "summary.csv")
     write_csv(res.errors, out / "errors.csv")
+    write_sweep_workbook(res, out / WORKBOOK, lang=workbook_lang)
     sw = res.sweep
     m = manifest(
         "sweep",
