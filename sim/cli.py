@@ -760,6 +760,8 @@ def cmd_app(args: argparse.Namespace) -> int:
         "none",
         "--server.enableXsrfProtection",
         "true",
+        "--runner.postScriptGC",
+        "false",  # a full garbage collection after every rerun stalls the server
         "--browser.gatherUsageStats",
         "false",
         "--client.toolbarMode",

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+import functools
 import hashlib
 import io
 import json
@@ -74,8 +75,14 @@ def scenario_files(folder: str | Path) -> list[str]:
     Sweep files (with ``factors``) and files that are not YAML mappings are left out.
     """
     root = Path(folder)
+    stamp = tuple((str(p), p.stat().st_mtime_ns) for p in sorted(root.rglob("*.yaml")))
+    return list(_scenario_files(root, stamp))
+
+
+@functools.lru_cache(maxsize=8)
+def _scenario_files(root: Path, stamp: tuple[tuple[str, int], ...]) -> tuple[str, ...]:
     out = []
-    for p in sorted(root.rglob("*.yaml")):
+    for p in (Path(name) for name, _ in stamp):
         try:
             data = read_yaml_mapping(p)
         except ScenarioError:
@@ -83,7 +90,7 @@ def scenario_files(folder: str | Path) -> list[str]:
         if "factors" in data or not ("name" in data or "extends" in data):
             continue
         out.append(p.relative_to(root).as_posix())
-    return out
+    return tuple(out)
 
 
 def resolve_in_folder(folder: str | Path, name: Any, source: str, field_path: str) -> Path:
@@ -166,8 +173,24 @@ def source_raw(folder: str | Path, src: Source) -> dict[str, Any]:
 
 
 def reference(folder: str | Path, src: Source) -> Scenario:
-    """The validated reference scenario of a source."""
-    return scenario_from_dict(source_raw(folder, src), src.label)
+    """The validated reference scenario of a source (kept while the folder is unchanged)."""
+    key = json.dumps([_stamp(folder), src.label, src.base, src.own], sort_keys=True, default=str)
+    hit = _REFERENCES.get(key)
+    if hit is None:
+        hit = scenario_from_dict(source_raw(folder, src), src.label)
+        _REFERENCES[key] = hit
+        while len(_REFERENCES) > 16:
+            _REFERENCES.pop(next(iter(_REFERENCES)))
+    return hit
+
+
+_REFERENCES: dict[str, Scenario] = {}
+
+
+def _stamp(folder: str | Path) -> tuple[str, tuple[tuple[str, int], ...]]:
+    """The folder and the modification times of its YAML files (a cache key)."""
+    root = Path(folder)
+    return str(root), tuple((str(p), p.stat().st_mtime_ns) for p in sorted(root.rglob("*.yaml")))
 
 
 # ----------------------------------------------------------------------------- what-ifs
@@ -196,6 +219,9 @@ def nest(changes: Mapping[str, Any]) -> dict[str, Any]:
     return out
 
 
+_SCENARIOS: dict[str, tuple[Scenario, Scenario]] = {}
+
+
 @dataclass(frozen=True)
 class WhatIf:
     """A source scenario, changes by dotted path, and the run settings of the comparison."""
@@ -217,9 +243,33 @@ class WhatIf:
         return raw
 
     def scenarios(self, folder: str | Path) -> tuple[Scenario, Scenario]:
-        """(reference, what-if), both validated; ScenarioError names the field that is wrong."""
-        ref = reference(folder, self.source)
-        return ref, scenario_from_dict(self.raw(folder), self.name)
+        """(reference, what-if), both validated; ScenarioError names the field that is wrong.
+
+        Kept for recent identical what-ifs while no scenario file of the folder changes (the
+        page asks again at every redraw).
+        """
+        key = json.dumps(
+            [
+                _stamp(folder),
+                self.source.label,
+                self.source.base,
+                self.source.own,
+                _plain(self.changes),
+                self.name,
+                self.reps,
+                self.seed,
+            ],
+            sort_keys=True,
+            default=str,
+        )
+        hit = _SCENARIOS.get(key)
+        if hit is None:
+            ref = reference(folder, self.source)
+            hit = (ref, scenario_from_dict(self.raw(folder), self.name))
+            _SCENARIOS[key] = hit
+            while len(_SCENARIOS) > 64:
+                _SCENARIOS.pop(next(iter(_SCENARIOS)))
+        return hit
 
     def to_yaml(self) -> str:
         """The what-if as a scenario file that ``extends`` its reference.
@@ -368,6 +418,7 @@ class Runner:
         self._cache_size = cache_size
         self._running: dict[str, Job] = {}
         self._warmed = False
+        self._outputs: OrderedDict[tuple[str, str], dict[str, bytes]] = OrderedDict()
 
     def _get_pool(self) -> ProcessPoolExecutor:
         with self._lock:
@@ -386,6 +437,23 @@ class Runner:
             self._warmed = True
         for _ in range(self.workers):
             pool.submit(_warm_up)
+
+    def outputs(self, key: str, cmp: Comparison, lang: str) -> dict[str, bytes]:
+        """PNG plots and the Excel workbook of a comparison, drawn in a worker process.
+
+        Drawing takes seconds of CPU; done in the pool it does not hold up the server. Kept
+        for the last few (request, language) pairs.
+        """
+        with self._lock:
+            hit = self._outputs.get((key, lang))
+        if hit is not None:
+            return hit
+        out: dict[str, bytes] = self._get_pool().submit(render_outputs, cmp, lang).result()
+        with self._lock:
+            self._outputs[(key, lang)] = out
+            while len(self._outputs) > 8:
+                self._outputs.popitem(last=False)
+        return out
 
     def cached(self, key: str) -> Comparison | None:
         with self._lock:
@@ -546,6 +614,18 @@ def figures(cmp: Comparison, lang: str) -> dict[str, Any]:
         "backlog": plots.backlog(backlog, lang=lang),
     }
     return figs
+
+
+def render_outputs(cmp: Comparison, lang: str) -> dict[str, bytes]:
+    """The plots of :func:`figures` as PNG bytes (``<stem>.png``) and the Excel workbook
+    of the comparison (``results.xlsx``, :func:`sim.workbook.build_comparison_workbook`)."""
+    from sim import workbook
+
+    out = {f"{k}.png": png_bytes(f) for k, f in figures(cmp, lang).items()}
+    out["results.xlsx"] = workbook.workbook_bytes(
+        workbook.build_comparison_workbook(cmp, lang=lang)
+    )
+    return out
 
 
 def png_bytes(fig: Any) -> bytes:

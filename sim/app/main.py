@@ -320,7 +320,7 @@ def change_form(source: core.Source, folder: Path, lang: str) -> tuple[core.What
 # ----------------------------------------------------------------------------- run
 
 
-@st.fragment(run_every=0.5)
+@st.fragment(run_every=1.0)
 def progress_view(lang: str) -> None:
     t = _t(lang)
     job: core.Job | None = st.session_state.get("job")
@@ -371,23 +371,10 @@ def run_section(whatif: core.WhatIf | None, scenarios: Any, lang: str) -> None:
 # ----------------------------------------------------------------------------- results
 
 
-def _pngs(job: core.Job, lang: str) -> dict[str, bytes]:
-    store = st.session_state.setdefault("pngs", {})
-    key = (job.key, lang)
-    if key not in store:
-        assert job.result is not None
-        store.clear()
-        store[key] = {k: core.png_bytes(f) for k, f in core.figures(job.result, lang).items()}
-    return store[key]
-
-
-def _workbook(job: core.Job, lang: str) -> bytes | None:
-    try:
-        from sim import workbook
-    except ImportError:  # the workbook writer is not installed
-        return None
+def _outputs(job: core.Job, lang: str) -> dict[str, bytes]:
+    """Plots (``<stem>.png``) and workbook (``results.xlsx``), drawn in the worker pool."""
     assert job.result is not None
-    return workbook.workbook_bytes(workbook.build_comparison_workbook(job.result, lang=lang))
+    return core.get_runner().outputs(job.key, job.result, lang)
 
 
 def results(job: core.Job, whatif: core.WhatIf, lang: str) -> None:
@@ -415,7 +402,8 @@ def results(job: core.Job, whatif: core.WhatIf, lang: str) -> None:
             + t("app_ci", low=core.pp(h["diff_low"]), high=core.pp(h["diff_high"]))
         )
 
-    pngs = _pngs(job, lang)
+    outputs = _outputs(job, lang)
+    pngs = {k.removesuffix(".png"): v for k, v in outputs.items() if k.endswith(".png")}
     tabs = st.tabs(
         [
             t(k)
@@ -512,10 +500,12 @@ def results(job: core.Job, whatif: core.WhatIf, lang: str) -> None:
         st.image(pngs["forest"])
         st.image(pngs["unit_differences"])
     with tabs[5]:
-        downloads(job, whatif, lang, pngs)
+        downloads(job, whatif, lang, pngs, outputs["results.xlsx"])
 
 
-def downloads(job: core.Job, whatif: core.WhatIf, lang: str, pngs: dict[str, bytes]) -> None:
+def downloads(
+    job: core.Job, whatif: core.WhatIf, lang: str, pngs: dict[str, bytes], xlsx: bytes
+) -> None:
     t = _t(lang)
     cmp = job.result
     assert cmp is not None
@@ -529,16 +519,14 @@ def downloads(job: core.Job, whatif: core.WhatIf, lang: str, pngs: dict[str, byt
         on_click="ignore",
         help=t("app_dl_yaml_help"),
     )
-    xlsx = _workbook(job, lang)
-    if xlsx is not None:
-        st.download_button(
-            t("app_dl_xlsx"),
-            xlsx,
-            file_name=f"{stem}.xlsx",
-            mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-            key="dl_xlsx",
-            on_click="ignore",
-        )
+    st.download_button(
+        t("app_dl_xlsx"),
+        xlsx,
+        file_name=f"{stem}.xlsx",
+        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        key="dl_xlsx",
+        on_click="ignore",
+    )
     st.download_button(
         t("app_dl_summary"),
         core.summary_html(cmp, whatif, lang, {k: pngs[k] for k in ("forest", "unit_differences")}),
