@@ -397,10 +397,7 @@ def results(job: core.Job, whatif: core.WhatIf, lang: str) -> None:
             st.caption(t("app_ci", low=core.pct(h[f"{key}_low"]), high=core.pct(h[f"{key}_high"])))
     with c3, st.container(key="kpi_diff", border=True):
         st.metric(t("app_difference"), core.pp(h["diff"]))
-        st.caption(
-            f"{t('paired')}: "
-            + t("app_ci", low=core.pp(h["diff_low"]), high=core.pp(h["diff_high"]))
-        )
+        st.caption(f"{t('paired')}: [{core.pp(h['diff_low'])}; {core.pp(h['diff_high'])}]")
 
     outputs = _outputs(job, lang)
     pngs = {k.removesuffix(".png"): v for k, v in outputs.items() if k.endswith(".png")}
@@ -442,11 +439,13 @@ def results(job: core.Job, whatif: core.WhatIf, lang: str) -> None:
         bars = u.melt(id_vars=["name"], value_vars=["reference", "scenario"], var_name="which")
         bars["which"] = bars["which"].map({"reference": cmp.labels[0], "scenario": cmp.labels[1]})
         bars["value"] = 100 * bars["value"]
+        low = float(bars["value"].min()) if bars["value"].notna().any() else 0.0
+        domain = [max(0.0, 5 * ((low - 1) // 5)), 100.0]
         chart = (
             alt.Chart(bars)
             .mark_bar()
             .encode(
-                x=alt.X("value:Q", title=t("on_time_rate"), scale=alt.Scale(zero=False)),
+                x=alt.X("value:Q", title=t("on_time_rate"), scale=alt.Scale(domain=domain)),
                 y=alt.Y("name:N", title=t("unit"), sort="-x"),
                 yOffset="which:N",
                 color=alt.Color("which:N", title=t("scenario")),

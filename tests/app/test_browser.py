@@ -168,14 +168,20 @@ def _download(drv: Any, key: str, suffix: str, timeout: float = 60) -> Path:
     folder: Path = drv.downloads
     before = set(folder.iterdir())
     button = _wait(lambda: drv.find_element(By.CSS_SELECTOR, f".st-key-{key} button"), what=key)
-    drv.execute_script("arguments[0].scrollIntoView({block: 'center'});", button)
-    button.click()
+    _click(drv, button)
 
     def new_file() -> Path | None:
         fresh = [p for p in set(folder.iterdir()) - before if p.suffix == suffix]
         return fresh[0] if fresh else None
 
     return _wait(new_file, timeout, what=f"download of {key}")
+
+
+def _click(drv: Any, element: Any) -> None:
+    """Scroll an element to the middle of the window (clear of the page header), click it."""
+    drv.execute_script("arguments[0].scrollIntoView({block: 'center'});", element)
+    time.sleep(0.3)
+    element.click()
 
 
 def _shot(drv: Any, name: str, element: Any = None) -> None:
@@ -222,9 +228,8 @@ def test_browser_change_run_download(server: str, browser: Any, served: Path) ->
     _set_number(drv, f"Số lần lặp (ít nhất {core.MIN_REPS}; cùng số ngẫu nhiên)", str(REPS))
     run = _wait(lambda: drv.find_element(By.CSS_SELECTOR, ".st-key-run button"), what="run")
     assert run.is_enabled()
-    drv.execute_script("arguments[0].scrollIntoView({block: 'center'});", run)
     t_run = time.perf_counter()
-    run.click()
+    _click(drv, run)
     _wait(lambda: drv.find_elements(By.CSS_SELECTOR, "[data-testid=stProgress]"), what="progress")
     _shot(drv, "progress")
     # the server answers while the simulation runs
@@ -244,15 +249,15 @@ def test_browser_change_run_download(server: str, browser: Any, served: Path) ->
     ]
     assert kpi[0].text == shown[1]
 
-    tabs = _wait(lambda: drv.find_elements(By.CSS_SELECTOR, "button[role=tab]"), what="tabs")
+    tabs = _wait(lambda: drv.find_elements(By.CSS_SELECTOR, "[data-testid=stTab]"), what="tabs")
     assert len(tabs) == 6
     units = drv.find_element(By.CSS_SELECTOR, ".st-key-kpi_ref")
     _shot(drv, "results", units)
 
-    tabs[4].click()
-    _wait(lambda: drv.find_elements(By.CSS_SELECTOR, "[data-testid=stImage] img"), what="plots")
+    _click(drv, tabs[4])
+    _wait(lambda: drv.find_elements(By.CSS_SELECTOR, "[data-testid=stTabs] img"), what="plots")
     _shot(drv, "differences", tabs[4])
-    tabs[5].click()
+    _click(drv, tabs[5])
 
     # the what-if YAML: valid, extends the reference, reproduces the numbers shown
     yaml_file = _download(drv, "dl_yaml", ".yaml")
@@ -278,8 +283,7 @@ def test_browser_change_run_download(server: str, browser: Any, served: Path) ->
     assert shown[1] in html
 
     # English by the switch
-    toggle = drv.find_element(By.CSS_SELECTOR, ".st-key-english label")
-    toggle.click()
+    _click(drv, drv.find_element(By.CSS_SELECTOR, ".st-key-english label"))
     _wait(lambda: "Planner" in drv.find_element(By.TAG_NAME, "h1").text, what="the English page")
     _shot(drv, "english")
     print(
