@@ -282,6 +282,10 @@ LABELS: dict[str, tuple[str, str]] = {
     "app_dl_xlsx": ("Results workbook (Excel)", "Sổ kết quả (Excel)"),
     "app_dl_summary": ("Printable one-page summary (HTML)", "Tóm tắt một trang để in (HTML)"),
     "app_dl_png": ("Plot {name} (PNG)", "Biểu đồ {name} (PNG)"),
+    "app_plot_forest": ("differences", "chênh lệch"),
+    "app_plot_unit_differences": ("differences by unit", "chênh lệch theo đơn vị"),
+    "app_plot_unit_on_time": ("on-time rate by unit", "tỷ lệ đúng hạn theo đơn vị"),
+    "app_plot_backlog": ("backlog", "hồ sơ tồn"),
     "app_summary_title": ("What-if summary", "Tóm tắt phương án thử"),
     "app_summary_changes": ("Changes", "Các thay đổi"),
     "app_sweeps_none": (

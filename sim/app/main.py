@@ -393,8 +393,9 @@ def results(job: core.Job, whatif: core.WhatIf, lang: str) -> None:
         (c2, "other", t("app_whatif", name=cmp.labels[1])),
     ):
         with col, st.container(key=f"kpi_{key}", border=True):
-            st.metric(f"{title} — {t('on_time_rate')}", core.pct(h[key]))
-            st.caption(t("app_ci", low=core.pct(h[f"{key}_low"]), high=core.pct(h[f"{key}_high"])))
+            st.metric(title, core.pct(h[key]))
+            ci = t("app_ci", low=core.pct(h[f"{key}_low"]), high=core.pct(h[f"{key}_high"]))
+            st.caption(f"{t('on_time_rate')} · {ci}")
     with c3, st.container(key="kpi_diff", border=True):
         st.metric(t("app_difference"), core.pp(h["diff"]))
         st.caption(f"{t('paired')}: [{core.pp(h['diff_low'])}; {core.pp(h['diff_high'])}]")
@@ -443,7 +444,7 @@ def results(job: core.Job, whatif: core.WhatIf, lang: str) -> None:
         domain = [max(0.0, 5 * ((low - 1) // 5)), 100.0]
         chart = (
             alt.Chart(bars)
-            .mark_bar()
+            .mark_bar(clip=True)
             .encode(
                 x=alt.X("value:Q", title=t("on_time_rate"), scale=alt.Scale(domain=domain)),
                 y=alt.Y("name:N", title=t("unit"), sort="-x"),
@@ -536,7 +537,7 @@ def downloads(
     )
     for k, data in pngs.items():
         st.download_button(
-            t("app_dl_png", name=k),
+            t("app_dl_png", name=t(f"app_plot_{k}")),
             data,
             file_name=f"{stem}_{k}.png",
             mime="image/png",

@@ -184,18 +184,30 @@ def _click(drv: Any, element: Any) -> None:
     element.click()
 
 
-def _shot(drv: Any, name: str, element: Any = None) -> None:
+def _settled(drv: Any) -> bool:
+    """Whether Streamlit has finished redrawing (no stale element, no running status)."""
+    from selenium.webdriver.common.by import By
+
+    return not drv.find_elements(By.CSS_SELECTOR, "[data-stale=true]") and not [
+        e for e in drv.find_elements(By.CSS_SELECTOR, "[data-testid=stStatusWidget]") if e.text
+    ]
+
+
+def _shot(drv: Any, name: str, element: Any = None, block: str = "start") -> None:
     target = os.environ.get("TTHC_SIM_SCREENSHOTS")
     if not target:
         return
+    _wait(lambda: _settled(drv), what="the page to settle")
     if element is not None:
-        drv.execute_script("arguments[0].scrollIntoView({block: 'start'});", element)
+        drv.execute_script(f"arguments[0].scrollIntoView({{block: '{block}'}});", element)
         time.sleep(0.5)
     Path(target).mkdir(parents=True, exist_ok=True)
     drv.save_screenshot(str(Path(target) / f"app_{name}.png"))
 
 
-def test_browser_change_run_download(server: str, browser: Any, served: Path) -> None:
+def test_browser_change_run_download(
+    server: str, browser: Any, served: Path, tmp_path: Path
+) -> None:
     from openpyxl import load_workbook
     from selenium.webdriver.common.by import By
 
@@ -222,7 +234,7 @@ def test_browser_change_run_download(server: str, browser: Any, served: Path) ->
         what="the refusal",
     )
     assert "only scenarios of the served folder" in alert[0].text
-    _shot(drv, "upload_refused", alert[0])
+    _shot(drv, "upload_refused", alert[0], "center")
 
     _set_number(drv, "Tiếp nhận (phường)", "4")
     _set_number(drv, f"Số lần lặp (ít nhất {core.MIN_REPS}; cùng số ngẫu nhiên)", str(REPS))
@@ -231,7 +243,8 @@ def test_browser_change_run_download(server: str, browser: Any, served: Path) ->
     t_run = time.perf_counter()
     _click(drv, run)
     _wait(lambda: drv.find_elements(By.CSS_SELECTOR, "[data-testid=stProgress]"), what="progress")
-    _shot(drv, "progress")
+    if os.environ.get("TTHC_SIM_SCREENSHOTS"):  # while running, the page is never settled
+        drv.save_screenshot(str(Path(os.environ["TTHC_SIM_SCREENSHOTS"]) / "app_progress.png"))
     # the server answers while the simulation runs
     latencies = [_get(server + path)[1] for path in ("/", "/_stcore/health", "/")]
     running = bool(drv.find_elements(By.CSS_SELECTOR, "[data-testid=stProgress]"))
@@ -286,6 +299,23 @@ def test_browser_change_run_download(server: str, browser: Any, served: Path) ->
     _click(drv, drv.find_element(By.CSS_SELECTOR, ".st-key-english label"))
     _wait(lambda: "Planner" in drv.find_element(By.TAG_NAME, "h1").text, what="the English page")
     _shot(drv, "english")
+    if os.environ.get("TTHC_SIM_SCREENSHOTS"):
+        from sim.sweep import run_sweep
+
+        spec = served / "sweep.yaml"
+        spec.write_text(
+            "name: staffing_x_links\nbase: tiny.yaml\nfactors:\n"
+            "  network.link_mbps: [2, 200]\n  staffing.multiplier.reception: [0.3, 0.6, 1.0]\n"
+            "reps: 2\nseed: 3\n",
+            encoding="utf-8",
+        )
+        run_sweep(spec, tmp_path / "sweeps" / "staffing_x_links", workers=1)
+        _click(drv, drv.find_elements(By.CSS_SELECTOR, "[data-testid=stSidebar] label")[-1])
+        _wait(
+            lambda: len(drv.find_elements(By.CSS_SELECTOR, "[data-testid=stMain] img")) >= 2,
+            what="sweep plots",
+        )
+        _shot(drv, "sweeps")
     print(
         f"\nbrowser test: run to results {run_seconds:.1f} s; server answers while running "
         f"{[round(x, 3) for x in latencies]} s; whole test {time.perf_counter() - t_start:.1f} s"
