@@ -7,6 +7,7 @@ traceback), 1 internal error, 130 interrupted.
 from __future__ import annotations
 
 import argparse
+import codecs
 import json
 import math
 import os
@@ -21,6 +22,42 @@ from sim.labels import LABELS, label
 from sim.scenario import ScenarioError, load_scenario
 
 EXIT_BAD_INPUT = 2
+STREAM_ERRORS = "tthc-ascii"
+
+
+def _to_ascii(exc: UnicodeError) -> tuple[str, int]:
+    """Codec error handler: what a stream cannot encode is written without diacritics."""
+    if not isinstance(exc, UnicodeEncodeError):
+        raise exc
+    from sim.labels import ascii_text
+
+    return ascii_text(exc.object[exc.start : exc.end]), exc.end
+
+
+codecs.register_error(STREAM_ERRORS, _to_ascii)
+
+
+def setup_streams() -> None:
+    """Let stdout and stderr print Vietnamese whatever their encoding.
+
+    A stream that cannot encode Vietnamese (``PYTHONIOENCODING=ascii``, a C locale without
+    UTF-8, a Windows cp1252 console) is reconfigured to write such characters without their
+    marks (``Quảng Ninh`` -> ``Quang Ninh``) instead of raising ``UnicodeEncodeError``.
+    ``--json`` output is ASCII already (``ensure_ascii``), so it stays exact, valid JSON.
+    """
+    for stream in (sys.stdout, sys.stderr):
+        encoding = getattr(stream, "encoding", None) or "ascii"
+        try:
+            "Quảng Ninh đ \u2212".encode(encoding)
+        except LookupError:
+            pass
+        except UnicodeEncodeError:
+            pass
+        else:
+            continue
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None:
+            reconfigure(errors=STREAM_ERRORS)
 
 
 class UsageError(Exception):
@@ -50,8 +87,17 @@ def _workers(text: str) -> int:
     return _int_in(text, 0, None, "must be 0 (all cores) or more, got {v}")
 
 
-def _out_dir(path: Path, option: str = "--out") -> Path:
-    """Create an output folder up front, so a bad path fails before any work is done."""
+def _out_dir(
+    path: Path, option: str = "--out", kind: str | None = None, keep: Sequence[str] = ()
+) -> Path:
+    """Create an output folder up front, so a bad path fails before any work is done.
+
+    With ``kind``, the folder is claimed for a result of that kind
+    (:func:`sim.outputs.claim_folder`): the files of an older result there are cleared, and a
+    folder holding anything else is refused.
+    """
+    from sim.outputs import OutputFolderError, claim_folder
+
     if path.exists() and not path.is_dir():
         raise UsageError(f"{path}: {option}: is a file, not a folder")
     try:
@@ -60,6 +106,11 @@ def _out_dir(path: Path, option: str = "--out") -> Path:
         raise UsageError(f"{path}: {option}: cannot create the folder ({exc.strerror})") from None
     if not os.access(path, os.W_OK | os.X_OK):
         raise UsageError(f"{path}: {option}: the folder is not writable")
+    if kind is not None:
+        try:
+            claim_folder(path, kind, keep)
+        except OutputFolderError as exc:
+            raise UsageError(f"{path}: {option}: {exc}") from None
     return path
 
 
@@ -348,7 +399,7 @@ def _fmt(df: pd.DataFrame, cols: list[str], lang: str = "en") -> str:
         if c in _PERCENT_COLUMNS:
             d[c] = d[c].map(_pct)
         elif pd.api.types.is_float_dtype(d[c]):
-            d[c] = d[c].map(lambda x: f"{x:,.1f}")
+            d[c] = d[c].map(lambda x: "n/a" if math.isnan(x) else f"{x:,.1f}")
         elif lang != "en" and c == "procedure":
             d[c] = d[c].map(lambda v: label(str(v), lang))
         elif lang != "en" and c == "status":
@@ -368,15 +419,11 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 def cmd_run(args: argparse.Namespace) -> int:
     from sim.experiment import run, write_results
-    from sim.outputs import ParquetSink
+    from sim.outputs import ParquetSink, finish_folder
 
     scn = load_scenario(args.scenario, args.overrides)
     if args.out:
-        _out_dir(args.out)
-        (args.out / "manifest.json").unlink(missing_ok=True)  # incomplete until we finish
-        for tmp in args.out.glob(".*.tmp"):  # temporary files of a killed run
-            if tmp.is_file():
-                tmp.unlink(missing_ok=True)
+        _out_dir(args.out, kind="run")  # manifest removed: incomplete until we finish
     sink = ParquetSink(args.out / "dossiers.parquet") if args.out else None
     try:
         if args.reps == "auto":
@@ -414,6 +461,7 @@ def cmd_run(args: argparse.Namespace) -> int:
             {"overrides": list(args.overrides), "scenario_file": str(args.scenario)},
             workbook_lang=_workbook_lang(args),
         )
+        finish_folder(args.out)
     precision = res.meta.get("precision")
     if args.json:
         obj = res.to_json()
@@ -424,23 +472,33 @@ def cmd_run(args: argparse.Namespace) -> int:
         lang = _console_lang(args)
         _print_run(res, scn, lang)
         if precision:
-            print(f"\n{_precision_line(precision, 'on-time rate')}")
+            print("\n" + _precision_line(precision, "what_rate", lang))
         if args.out:
             print("\n" + label("con_written", lang, out=args.out))
     return 0
 
 
-def _precision_line(p: dict[str, Any], what: str) -> str:
-    state = "reached" if p["reached"] else f"NOT reached (cap --max-reps {p['max_reps']})"
-    return (
-        f"--reps auto: {p['reps']} replications; 95% half-width of the {what} "
-        f"{100 * p['halfwidth']:.3f} points, target {100 * p['target_halfwidth']:.3f}: {state}"
+def _precision_line(p: dict[str, Any], what: str, lang: str = "en") -> str:
+    """The ``--reps auto`` outcome; ``what`` is the label key (``con_<what>``) of the KPI."""
+    state = (
+        label("con_reached", lang)
+        if p["reached"]
+        else label("con_not_reached", lang, max_reps=p["max_reps"])
+    )
+    return label(
+        "con_precision",
+        lang,
+        reps=p["reps"],
+        what=label(f"con_{what}", lang),
+        halfwidth=100 * p["halfwidth"],
+        target=100 * p["target_halfwidth"],
+        state=state,
     )
 
 
 def cmd_calibrate(args: argparse.Namespace) -> int:
     from sim.calibrate import CalibrationError, calibrate, write_value
-    from sim.outputs import manifest, write_csv, write_json
+    from sim.outputs import MANIFEST, finish_folder, manifest, write_csv, write_json
 
     scn = load_scenario(args.scenario, args.overrides)
     if args.target is not None and not 0.0 < args.target <= 1.0:
@@ -450,8 +508,7 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     if args.bounds and not all(math.isfinite(b) for b in args.bounds):
         raise UsageError(f"--bounds must be finite numbers, got {args.bounds}")
     if args.out:
-        _out_dir(args.out)
-        (args.out / "manifest.json").unlink(missing_ok=True)  # incomplete until we finish
+        _out_dir(args.out, kind="calibrate")  # manifest removed: incomplete until we finish
     try:
         res = calibrate(
             scn,
@@ -476,10 +533,12 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
                 "calibrate",
                 scenario=scn.to_dict(),
                 result=res.to_json(),
+                files=["curve.csv", MANIFEST, "points.csv", "verification.csv"],
                 plots=[p.name for p in plots],
             ),
-            args.out / "manifest.json",
+            args.out / MANIFEST,
         )
+        finish_folder(args.out)
     if args.write:
         note = f"calibrated: {res.kpi} {res.achieved:.4f} (target {res.target})"
         write_value(args.scenario, res.parameter, res.value, note)
@@ -527,7 +586,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
         raise UsageError("compare needs at least two scenario files (the reference first)")
     scns = [load_scenario(p, args.overrides) for p in args.scenarios]
     if args.out:
-        _out_dir(args.out)
+        _out_dir(args.out, kind="comparison")
     auto = args.reps == "auto"
     cmp = compare(
         scns,
@@ -540,9 +599,14 @@ def cmd_compare(args: argparse.Namespace) -> int:
     )
     written: list[Path] = []
     if args.out:
-        from sim.plots import plot_dir
+        from sim.outputs import finish_folder
+        from sim.plots import FORMATS, plot_comparison_dir
 
-        write_comparison(
+        def plots(out: Path) -> list[Path]:
+            written.extend(plot_comparison_dir(out, out / "plots", _console_lang(args), FORMATS))
+            return written
+
+        write_comparison(  # tables, then the plots, then the manifest vouching for them
             cmp,
             args.out,
             {
@@ -550,8 +614,9 @@ def cmd_compare(args: argparse.Namespace) -> int:
                 "overrides": list(args.overrides),
             },
             workbook_lang=_workbook_lang(args),
+            plots=plots,
         )
-        written = plot_dir(args.out, lang=_console_lang(args))
+        finish_folder(args.out)
     if args.json:
         sys.stdout.write(json.dumps(cmp.to_json(), default=str) + "\n")
         return 0
@@ -567,7 +632,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
     for k, (name, path) in enumerate(zip(cmp.labels, args.scenarios, strict=True)):
         print(f"  {t('reference') if k == 0 else f'[{k}]':>9}: {name}  ({path})")
     if "precision" in cmp.meta:
-        print(_precision_line(cmp.meta["precision"], "paired on-time-rate difference"))
+        print(_precision_line(cmp.meta["precision"], "what_difference", lang))
     print()
     print(
         _fmt(
@@ -620,7 +685,22 @@ def cmd_compare(args: argparse.Namespace) -> int:
     return 0
 
 
+def _foreign_sweep(out: Path, sweep: Any, resume: bool) -> bool:
+    """Whether ``out`` holds a sweep this command will not resume (not --resume, or another)."""
+    spec = out / "sweep.json"
+    if not spec.is_file():
+        return False
+    if not resume:
+        return True
+    try:
+        stored = json.loads(spec.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError):
+        return True
+    return not isinstance(stored, dict) or stored.get("fingerprint") != sweep.fingerprint()
+
+
 def cmd_sweep(args: argparse.Namespace) -> int:
+    from sim.outputs import finish_folder
     from sim.sweep import load_sweep, run_sweep
 
     sweep = load_sweep(args.sweep)
@@ -633,7 +713,12 @@ def cmd_sweep(args: argparse.Namespace) -> int:
         except (OSError, ValueError) as exc:
             raise UsageError(f"{args.scheduler}: --scheduler: cannot connect ({exc})") from None
     try:
-        out = _out_dir(args.out or Path("results") / sweep.name)
+        out = args.out or Path("results") / sweep.name
+        # a folder holding a sweep that is not to be resumed here is refused by run_sweep,
+        # before anything in it is touched; otherwise it is claimed (old derived files and
+        # plots cleared, the store of points kept)
+        foreign = _foreign_sweep(out, sweep, args.resume)
+        _out_dir(out, kind=None if foreign else "sweep", keep=("sweep.json",))
         res = run_sweep(
             sweep,
             out,
@@ -647,6 +732,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     finally:
         if executor is not None:
             executor.close()
+    finish_folder(out)
     pts = res.points
     lang = _console_lang(args)
     print(
@@ -786,6 +872,7 @@ COMMANDS = {
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    setup_streams()
     parser = build_parser()
     args = parser.parse_args(argv)
     try:

@@ -295,11 +295,30 @@ def write_results(
         replications=[int(r) for r in results.replications["rep"]],
         wall_seconds=results.wall_seconds,
         headline=results.to_json(),
-        files=[*sorted(p.name for p in out.iterdir() if not p.name.startswith(".")), MANIFEST],
+        # what this result owns: the tables above and the dossiers of `run --out`, not
+        # whatever else the folder holds
+        files=[*sorted(n for n in RUN_FILES if (out / n).is_file()), MANIFEST],
         **(extra_manifest or {}),
     )
     write_json(m, out / MANIFEST)
     return out
+
+
+#: files of a run folder besides ``manifest.json`` (``dossiers.parquet`` from ``run --out``)
+RUN_FILES = (
+    "results.xlsx",
+    "summary.csv",
+    "units.csv",
+    "replications.csv",
+    "procedures.csv",
+    "channels.csv",
+    "months.csv",
+    "causes.csv",
+    "units_by_rep.csv",
+    "pools_by_rep.csv",
+    "backlog.csv",
+    "dossiers.parquet",
+)
 
 
 def replications_of(results: Sequence[Results]) -> pd.DataFrame:

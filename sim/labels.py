@@ -7,6 +7,7 @@ or a text of the plots. Unknown keys come back unchanged, so a new factor still 
 
 from __future__ import annotations
 
+import unicodedata
 from typing import Literal
 
 Lang = Literal["en", "vi"]
@@ -612,6 +613,22 @@ LABELS: dict[str, tuple[str, str]] = {
         "{done}/{points} điểm đã xong ({skipped} từ lần chạy trước), {failed} lỗi. "
         "Kết quả trong {out}/",
     ),
+    "con_precision": (
+        "--reps auto: {reps} replications; 95% half-width of the {what} {halfwidth:.3f} "
+        "points, target {target:.3f}: {state}",
+        "--reps auto: {reps} lần lặp; nửa độ rộng KTC 95% của {what} {halfwidth:.3f} "
+        "điểm phần trăm, mục tiêu {target:.3f}: {state}",
+    ),
+    "con_what_rate": ("on-time rate", "tỷ lệ đúng hạn"),
+    "con_what_difference": (
+        "paired on-time-rate difference",
+        "chênh lệch ghép cặp của tỷ lệ đúng hạn",
+    ),
+    "con_reached": ("reached", "đã đạt"),
+    "con_not_reached": (
+        "NOT reached (cap --max-reps {max_reps})",
+        "CHƯA đạt (giới hạn --max-reps {max_reps})",
+    ),
     # ---------------------------------------------------------------- end of console block
 }
 
@@ -628,4 +645,34 @@ def label(key: str, lang: str = "en", **fmt: object) -> str:
     return text.format(**fmt) if fmt else text
 
 
-__all__ = ["LABELS", "LANGS", "Lang", "label"]
+#: characters NFKD does not take apart, and their ASCII stand-ins
+_ASCII = str.maketrans(
+    {
+        "đ": "d",
+        "Đ": "D",
+        "\u2212": "-",  # minus sign
+        "\u2013": "-",
+        "\u2014": "-",
+        "\u00d7": "x",
+        "\u2018": "'",
+        "\u2019": "'",
+        "\u201c": '"',
+        "\u201d": '"',
+        "\u2026": "...",
+        "\u00b1": "+/-",
+    }
+)
+
+
+def ascii_text(text: str, unknown: str = "?") -> str:
+    """``text`` in ASCII: Vietnamese letters without their marks (Quảng Ninh -> Quang Ninh).
+
+    Dashes and the minus sign become ``-``; any other character outside ASCII becomes
+    ``unknown``.
+    """
+    plain = unicodedata.normalize("NFKD", text.translate(_ASCII))
+    plain = "".join(ch for ch in plain if not unicodedata.combining(ch))
+    return "".join(ch if ch.isascii() else unknown for ch in plain)
+
+
+__all__ = ["LABELS", "LANGS", "Lang", "ascii_text", "label"]

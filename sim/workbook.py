@@ -76,6 +76,7 @@ COUNT_METRICS = frozenset(
 )
 
 _MAX_WIDTH = 40
+_ABOUT_WIDTH = 90
 _MIN_WIDTH = 8
 _HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
 
@@ -226,6 +227,10 @@ def about_sheet(wb: Workbook, lang: str, items: Sequence[tuple[str, Any]]) -> Wo
     cols = [Col("item", "wb_item"), Col("value", "wb_value")]
     ws = table_sheet(wb, "sheet_about", frame, cols, lang)
     ws.auto_filter.ref = None
+    # notes are sentences: a wide value column that wraps rather than spills over
+    ws.column_dimensions["B"].width = _ABOUT_WIDTH
+    for (cell,) in ws.iter_rows(min_row=2, min_col=2, max_col=2):
+        cell.alignment = Alignment(wrap_text=True, vertical="top")
     return ws
 
 

@@ -132,3 +132,17 @@ def test_unknown_lang_is_bad_input(tmp_path):
     p = tthc("run", str(a), "--lang", "fr")
     assert p.returncode == 2
     assert "--lang" in p.stderr and "Traceback" not in p.stderr
+
+
+def test_precision_line_in_both_languages():
+    from sim.cli import _precision_line
+
+    p = {"reps": 8, "halfwidth": 0.0031, "target_halfwidth": 0.002, "reached": False, "max_reps": 8}
+    en = _precision_line(p, "what_rate")
+    assert en == (
+        "--reps auto: 8 replications; 95% half-width of the on-time rate 0.310 points, "
+        "target 0.200: NOT reached (cap --max-reps 8)"
+    )
+    vi = _precision_line({**p, "reached": True}, "what_difference", "vi")
+    assert "8 lần lặp" in vi and "chênh lệch ghép cặp của tỷ lệ đúng hạn" in vi
+    assert vi.endswith("đã đạt")
