@@ -230,3 +230,31 @@ def test_summary_html_holds_the_numbers(served: Path) -> None:
     assert "Tỷ lệ đúng và trước hạn" in html
     units = core.unit_comparison(cmp)
     assert list(units["name"]) == ["Đông Mai", "Hồng Gai"]
+
+
+# ----------------------------------------------------------------------------- command line
+
+
+@pytest.mark.parametrize(
+    ("args", "field"),
+    [
+        (["--scenarios", "{missing}"], "--scenarios: not a folder"),
+        (["--scenarios", "{empty}"], "--scenarios: no scenario file"),
+        (["--port", "0"], "--port"),
+        (["--port", "70000"], "--port"),
+    ],
+)
+def test_app_command_refuses_bad_arguments(
+    args: list[str], field: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from sim.cli import main
+
+    (tmp_path / "empty").mkdir()
+    argv = [a.format(missing=tmp_path / "missing", empty=tmp_path / "empty") for a in args]
+    try:
+        code = main(["app", *argv])
+    except SystemExit as exc:  # argparse errors
+        code = int(exc.code or 0)
+    assert code == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert field in err[-1] and "Traceback" not in "\n".join(err)
