@@ -610,7 +610,8 @@ def sweeps_page(lang: str) -> None:
 
 def main() -> None:
     st.set_page_config(page_title="tthc-sim", layout="wide")
-    english = st.sidebar.toggle("English", key="english")
+    shown = "en" if st.session_state.get("english") else "vi"
+    english = st.sidebar.toggle(label("app_english", shown), key="english")
     lang = "en" if english else "vi"
     t = _t(lang)
     st.title(t("app_title"))
