@@ -119,6 +119,10 @@ def _out_dir(
     return path
 
 
+def _port(text: str) -> int:
+    return _int_in(text, 1, 65535, "port must be between 1 and 65535, got {v}")
+
+
 def _seed(text: str) -> int:
     return _int_in(text, 0, 2**63 - 1, "seed must be between 0 and 2**63-1")
 
@@ -272,6 +276,19 @@ def build_parser() -> argparse.ArgumentParser:
         "--format", dest="formats", nargs="+", choices=("png", "svg"), default=["png", "svg"]
     )
     pl.add_argument("--plots-dir", type=Path, default=None, help="default RESULTS_DIR/plots")
+
+    ap = sub.add_parser("app", help="start the planner's workbench (web page)")
+    ap.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    ap.add_argument("--port", type=_port, default=8501, help="TCP port (default 8501)")
+    ap.add_argument(
+        "--scenarios", type=Path, default=Path("scenarios"), help="served scenario folder"
+    )
+    ap.add_argument(
+        "--sweeps", type=Path, default=Path("results"), help="folder of sweep stores to browse"
+    )
+    ap.add_argument(
+        "--workers", type=_workers, default=0, help="simulation processes (default 0 = all cores)"
+    )
 
     v = sub.add_parser("validate", help="check a scenario file")
     v.add_argument("scenario", type=Path)
@@ -820,6 +837,58 @@ def cmd_plot(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_app(args: argparse.Namespace) -> int:
+    """Start the Streamlit server of :mod:`sim.app.main` (replaces this process)."""
+    import importlib.util
+
+    from sim.app.core import ENV_SCENARIOS, ENV_SWEEPS, ENV_WORKERS, scenario_files
+
+    folder = args.scenarios
+    if not folder.is_dir():
+        raise UsageError(f"{folder}: --scenarios: not a folder")
+    if not scenario_files(folder):
+        raise UsageError(f"{folder}: --scenarios: no scenario file (*.yaml) in the folder")
+    if importlib.util.find_spec("streamlit") is None:
+        raise UsageError("the workbench needs Streamlit: pip install 'tthc-sim[app]'")
+    script = Path(__file__).with_name("app") / "main.py"
+    env = {
+        **os.environ,
+        ENV_SCENARIOS: str(folder.resolve()),
+        ENV_SWEEPS: str(args.sweeps.resolve()),
+        ENV_WORKERS: str(args.workers),
+    }
+    argv = [
+        sys.executable,
+        "-m",
+        "streamlit",
+        "run",
+        str(script),
+        "--server.address",
+        args.host,
+        "--server.port",
+        str(args.port),
+        "--server.headless",
+        "true",
+        "--server.maxUploadSize",
+        "1",  # MB; the app itself refuses scenarios over sim.app.core.MAX_UPLOAD_BYTES
+        "--server.fileWatcherType",
+        "none",
+        "--server.enableXsrfProtection",
+        "true",
+        "--runner.postScriptGC",
+        "false",  # a full garbage collection after every rerun stalls the server
+        "--browser.gatherUsageStats",
+        "false",
+        "--client.toolbarMode",
+        "viewer",
+        "--global.developmentMode",
+        "false",
+    ]
+    print(f"tthc-sim app: http://{args.host}:{args.port}  (scenarios: {folder})", flush=True)
+    os.execve(sys.executable, argv, env)
+    return 0  # pragma: no cover - execve does not return
+
+
 COMMANDS = {
     "run": cmd_run,
     "validate": cmd_validate,
@@ -827,6 +896,7 @@ COMMANDS = {
     "compare": cmd_compare,
     "sweep": cmd_sweep,
     "plot": cmd_plot,
+    "app": cmd_app,
 }
 
 
