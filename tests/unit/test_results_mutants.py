@@ -295,8 +295,8 @@ def test_no_resolved_dossier_gives_undefined_rates(setup: tuple[Any, Any, Any]) 
     k = t.kpis.iloc[0]
     assert (k["resolved"], k["open"]) == (0, 6)
     assert math.isnan(k["on_time_rate"]) and math.isnan(k["lead_time_working_hours_p90"])
-    # no month has a resolution: an empty table that still has every column
-    assert len(t.months) == 0
+    # no month has a resolution: every month of the horizon, with zeros
+    assert t.months["resolved"].sum() == 0
     assert list(t.months.columns) == [
         "rep",
         "month",
@@ -332,7 +332,7 @@ def test_group_tables_are_sorted(setup: tuple[Any, Any, Any]) -> None:
     out.dossiers.receiving[0] = 2
     out.dossiers.channel[0] = POST
     t = rep_tables(out, scn, layout, cal)
-    assert list(t.units["code"]) == list(layout.codes[1:3])
+    assert list(t.units["code"]) == list(layout.codes)  # every unit, in the units' order
     assert list(t.channels["channel"].astype(str)) == ["in_person", "online", "post"]
     assert list(t.units.columns[:2]) == ["rep", "code"]
 
@@ -348,15 +348,17 @@ def test_a_replication_without_dossiers(setup: tuple[Any, Any, Any]) -> None:
     assert (k["arrived"], k["resolved"], k["open"], k["late"]) == (0, 0, 0, 0)
     for name in ("on_time_rate", "online_share", "phi_dia_gioi_share"):
         assert math.isnan(k[name]), name
-    assert len(t.units) == len(t.channels) == len(t.months) == 0
+    assert len(t.units) == 7 and len(t.channels) == 3  # every unit and channel, with zeros
+    assert t.units["arrived"].sum() == t.channels["arrived"].sum() == 0
     assert list(t.backlog["open_dossiers"]) == [0] * 5
 
 
 def test_unit_table(setup: tuple[Any, Any, Any]) -> None:
     codes = setup[1].codes
     u = tables(setup).units.set_index("code")
-    assert list(u.index) == codes[:3]
-    assert list(u["rep"]) == [3, 3, 3]
+    assert list(u.index) == codes  # every unit; those without dossiers have zeros
+    assert list(u["rep"]) == [3] * 7 and u["arrived"].iloc[3:].sum() == 0
+    u = u.iloc[:3]
     cols = ["arrived", "resolved", "on_time", "open", "open_overdue", "late"]
     assert u.loc[codes[0], cols].tolist() == [1, 1, 1, 0, 0, 0]
     assert u.loc[codes[1], cols].tolist() == [3, 2, 0, 1, 1, 2]
@@ -384,7 +386,7 @@ def test_channel_procedure_and_month_tables(setup: tuple[Any, Any, Any]) -> None
     assert pr.loc[pids[0], ["arrived", "resolved", "on_time"]].tolist() == [3, 3, 1]
     assert pr.loc[pids[1], ["arrived", "resolved", "open_overdue"]].tolist() == [2, 0, 1]
     m = t.months
-    assert m["month"].astype(str).tolist() == ["2025-08"]
+    assert m["month"].astype(str).tolist() == ["2025-08", "2025-09"]  # months of the horizon
     assert m[["resolved", "on_time", "late"]].iloc[0].tolist() == [4, 1, 3]
     assert m["on_time_rate"].iloc[0] == pytest.approx(0.25)
 
