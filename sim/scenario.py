@@ -775,14 +775,37 @@ def deep_merge(base: Mapping[str, Any], child: Mapping[str, Any]) -> dict[str, A
     return out
 
 
-class _StrictMappings:
-    """Mapping construction that rejects duplicate keys and keys that are lists or mappings."""
+_MERGE_TAG = "tag:yaml.org,2002:merge"
+_MAP_TAG = "tag:yaml.org,2002:map"
 
-    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+
+class _StrictMappings:
+    """Mapping construction that rejects duplicate keys and keys that are lists or mappings.
+
+    YAML merge keys (``<<: *anchor`` or ``<<: [*a, *b]``) work as the YAML 1.1 merge type
+    says: the explicit keys of a mapping override the merged ones, and an earlier merged
+    mapping overrides a later one; neither is a duplicate. Two explicit equal keys in one
+    mapping (two ``<<`` included) are, also inside a mapping that is only merged.
+    """
+
+    def _check_keys(self, node: yaml.MappingNode, deep: bool) -> None:
         loader: Any = self
+        checked: set[int] = loader.__dict__.setdefault("_checked_mappings", set())
+        if id(node) in checked:
+            return
+        checked.add(id(node))
         seen: set[Any] = set()
-        for key_node, _ in node.value:
-            key = loader.construct_object(key_node, deep=deep)
+        for key_node, value_node in node.value:
+            if key_node.tag == _MERGE_TAG:
+                key: Any = "<<"
+                merged = (
+                    value_node.value if isinstance(value_node, yaml.SequenceNode) else [value_node]
+                )
+                for sub in merged:
+                    if isinstance(sub, yaml.MappingNode):
+                        self._check_keys(sub, deep)
+            else:
+                key = loader.construct_object(key_node, deep=deep)
             try:
                 hash(key)
             except TypeError:
@@ -797,7 +820,41 @@ class _StrictMappings:
                     None, None, f"duplicate key {key!r}", key_node.start_mark
                 )
             seen.add(key)
-        return super().construct_mapping(node, deep=deep)  # type: ignore[misc]
+
+    def _merged_pairs(self, node: yaml.MappingNode) -> list[tuple[yaml.Node, yaml.Node]]:
+        """Key and value nodes of a mapping with its merges expanded, weakest first.
+
+        PyYAML's own flattening rewrites shared nodes in place, so a mapping merged into
+        another after its own merges were flattened lets a merged value override an explicit
+        one; this expansion leaves the nodes alone.
+        """
+        merged: list[tuple[yaml.Node, yaml.Node]] = []
+        explicit = []
+        for key_node, value_node in node.value:
+            if key_node.tag != _MERGE_TAG:
+                explicit.append((key_node, value_node))
+                continue
+            subs = value_node.value if isinstance(value_node, yaml.SequenceNode) else [value_node]
+            for sub in reversed(subs):  # the first mapping listed wins
+                if isinstance(sub, yaml.MappingNode) and sub.tag != _MAP_TAG:
+                    loader: Any = self
+                    loader.construct_object(sub)  # refuses python/... and other tags
+                if not isinstance(sub, yaml.MappingNode) or sub.tag != _MAP_TAG:
+                    raise yaml.constructor.ConstructorError(
+                        "while constructing a mapping",
+                        node.start_mark,
+                        f"a merge key (<<) takes a mapping or a list of mappings, not {sub.id}",
+                        sub.start_mark,
+                    )
+                merged.extend(self._merged_pairs(sub))
+        return merged + explicit
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        self._check_keys(node, deep)
+        flat = yaml.MappingNode(
+            node.tag, self._merged_pairs(node), node.start_mark, node.end_mark, node.flow_style
+        )
+        return super().construct_mapping(flat, deep=deep)  # type: ignore[misc]
 
 
 class _ScenarioLoader(_StrictMappings, yaml.SafeLoader):
