@@ -557,6 +557,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     from sim.sweep import load_sweep, run_sweep
 
     sweep = load_sweep(args.sweep)
+    _warn(sweep.warnings)
     executor = None
     if args.scheduler:  # connect first: a wrong address is bad input, found before any work
         from sim.executors import make_executor
@@ -580,8 +581,12 @@ def cmd_sweep(args: argparse.Namespace) -> int:
         if executor is not None:
             executor.close()
     pts = res.points
+    reps = {sweep.reps_of(p) for p in sweep.points}
+    seeds = {sweep.seed_of(p) for p in sweep.points}
+    reps_text = f"{reps.pop()} replications" if len(reps) == 1 else "replications per point"
+    seed_text = f"seed {seeds.pop()}" if len(seeds) == 1 else "a seed per point"
     print(
-        f"Sweep {sweep.name}: {len(pts)} points x {sweep.reps} replications, seed {sweep.seed}, "
+        f"Sweep {sweep.name}: {len(pts)} points x {reps_text}, {seed_text}, "
         f"wall time {res.wall_seconds:.1f} s ({res.meta['workers']} workers"
         + (f" on {args.scheduler}" if args.scheduler else "")
         + ")"
@@ -606,6 +611,12 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     for e in res.errors.itertuples():
         print(f"error: point {e.point_id} ({e.name}): {e.error}", file=sys.stderr)
     return 1 if res.failed else 0
+
+
+def _warn(lines: Sequence[str]) -> None:
+    """Settings that are legal but have no effect: one line each on stderr."""
+    for line in lines:
+        print(f"warning: {line}", file=sys.stderr)
 
 
 def cmd_plot(args: argparse.Namespace) -> int:

@@ -1128,6 +1128,11 @@ def load_scenario(path: str | Path, overrides: Sequence[str] = ()) -> Scenario:
     return scenario_from_dict(raw, src)
 
 
+def scenario_warnings(s: Scenario) -> list[str]:
+    """Settings of a valid scenario that have no effect, one line each."""
+    return []
+
+
 __all__ = [
     "CHANNELS",
     "UNIT_TYPES",
@@ -1137,5 +1142,6 @@ __all__ = [
     "expected_dossiers",
     "load_scenario",
     "scenario_from_dict",
+    "scenario_warnings",
     "staff_count",
 ]
