@@ -296,7 +296,8 @@ def _kind(v: Any) -> str:
     if isinstance(v, bool):
         return "bool"
     if isinstance(v, int | float):
-        return "number"
+        # a whole number beyond 64 bits fits no numeric column (Parquet, numpy): text
+        return "number" if isinstance(v, float) or -(2**63) <= v < 2**63 else "json"
     if isinstance(v, str):
         return "text"
     return "json"
@@ -541,10 +542,6 @@ def load_sweep(path: str | Path) -> Sweep:
         ]
         for target in RUN_PATHS
     }
-    point_seeds: dict[int, int] = {}
-    point_reps: dict[int, int] = {}
-    if run_factors["run.seed"] or run_factors["run.reps"]:
-        point_seeds, point_reps = _point_runs(src, base_raw, factor_paths, combos, run_factors)
     warnings: list[str] = []
     for target, top, own in (("run.seed", "seed", spec.seed), ("run.reps", "reps", spec.reps)):
         if run_factors[target] and own is not None and not (top == "seed" and spec.design == "lhs"):
@@ -552,14 +549,6 @@ def load_sweep(path: str | Path) -> Sweep:
                 f"{src}: {top}: {own} has no effect: every point takes its {top} from factor "
                 f"{run_factors[target][0]}"
             )
-    n_tasks = sum(point_reps.get(i, reps) for i in range(len(combos)))
-    if n_tasks > MAX_TASKS:
-        raise ScenarioError(
-            src,
-            "reps",
-            f"{len(combos):,} points with {reps:,} replications each = {n_tasks:,} runs; "
-            f"at most {MAX_TASKS:,}",
-        )
     warnings += [f"{src}: base: {w}" for w in scenario_warnings(base)]
 
     # every value of every factor must apply to the base scenario
@@ -578,6 +567,23 @@ def load_sweep(path: str | Path) -> Sweep:
                 line = f"{src}: factors.{f}: value {_fmt_value(v)}: {w}"
                 if f"{src}: base: {w}" not in warnings and line not in warnings:
                     warnings.append(line)
+
+    point_seeds: dict[int, int] = {}
+    point_reps: dict[int, int] = {}
+    if run_factors["run.seed"] or run_factors["run.reps"]:
+        point_seeds, point_reps = _point_runs(src, base_raw, factor_paths, combos, run_factors)
+    n_tasks = sum(point_reps.get(i, reps) for i in range(len(combos)))
+    if n_tasks > MAX_TASKS:
+        raise ScenarioError(
+            src,
+            "reps",
+            (
+                f"{len(combos):,} points x {reps:,} replications"
+                if not point_reps
+                else f"{len(combos):,} points with the replications of factor run.reps"
+            )
+            + f" = {n_tasks:,} runs; at most {MAX_TASKS:,}",
+        )
 
     short = short_names(list(spec.factors))
     points = [
