@@ -17,7 +17,7 @@ from typing import Any
 
 import pandas as pd
 
-from sim.scenario import ScenarioError, load_scenario
+from sim.scenario import ScenarioError, load_scenario, scenario_warnings, written_paths
 
 EXIT_BAD_INPUT = 2
 
@@ -302,8 +302,16 @@ def _fmt(df: pd.DataFrame, cols: list[str]) -> str:
     return d.to_string(index=False)
 
 
+def _scenario_warnings(path: Path, scn: Any, overrides: Sequence[str]) -> list[str]:
+    """The scenario's no-effect warnings (``FILE: field: why``), also printed on stderr."""
+    lines = [f"{path}: {w}" for w in scenario_warnings(scn, written_paths(path, overrides))]
+    _warn(lines)
+    return lines
+
+
 def cmd_validate(args: argparse.Namespace) -> int:
     scn = load_scenario(args.scenario, args.overrides)
+    _scenario_warnings(args.scenario, scn, args.overrides)
     print(
         f"{args.scenario}: ok ({scn.name}, {len(scn.unit_codes())} units, "
         f"{len(scn.procedures)} procedures)"
@@ -316,6 +324,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     from sim.outputs import ParquetSink
 
     scn = load_scenario(args.scenario, args.overrides)
+    warnings = _scenario_warnings(args.scenario, scn, args.overrides)
     if args.out:
         _out_dir(args.out)
         (args.out / "manifest.json").unlink(missing_ok=True)  # incomplete until we finish
@@ -354,7 +363,13 @@ def cmd_run(args: argparse.Namespace) -> int:
             sink.discard()
     if args.out:
         write_results(
-            res, args.out, {"overrides": list(args.overrides), "scenario_file": str(args.scenario)}
+            res,
+            args.out,
+            {
+                "overrides": list(args.overrides),
+                "scenario_file": str(args.scenario),
+                "warnings": warnings,
+            },
         )
     precision = res.meta.get("precision")
     if args.json:
@@ -384,6 +399,7 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     from sim.outputs import manifest, write_csv, write_json
 
     scn = load_scenario(args.scenario, args.overrides)
+    warnings = _scenario_warnings(args.scenario, scn, args.overrides)
     if args.target is not None and not 0.0 < args.target <= 1.0:
         raise UsageError(f"--target must be in (0, 1], got {args.target}")
     if args.grid < 2:
@@ -417,6 +433,7 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
                 "calibrate",
                 scenario=scn.to_dict(),
                 result=res.to_json(),
+                warnings=warnings,
                 plots=[p.name for p in plots],
             ),
             args.out / "manifest.json",
@@ -467,6 +484,11 @@ def cmd_compare(args: argparse.Namespace) -> int:
     if len(args.scenarios) < 2:
         raise UsageError("compare needs at least two scenario files (the reference first)")
     scns = [load_scenario(p, args.overrides) for p in args.scenarios]
+    warnings = [
+        w
+        for p, scn in zip(args.scenarios, scns, strict=True)
+        for w in _scenario_warnings(p, scn, args.overrides)
+    ]
     if args.out:
         _out_dir(args.out)
     auto = args.reps == "auto"
@@ -489,6 +511,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
             {
                 "scenario_files": [str(p) for p in args.scenarios],
                 "overrides": list(args.overrides),
+                "warnings": warnings,
             },
         )
         written = plot_dir(args.out, lang=args.lang)

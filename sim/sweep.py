@@ -57,6 +57,7 @@ from sim.scenario import (
     scenario_from_dict,
     scenario_warnings,
     set_path,
+    written_paths,
 )
 
 POINTS_DIR = "points"
@@ -549,7 +550,8 @@ def load_sweep(path: str | Path) -> Sweep:
                 f"{src}: {top}: {own} has no effect: every point takes its {top} from factor "
                 f"{run_factors[target][0]}"
             )
-    warnings += [f"{src}: base: {w}" for w in scenario_warnings(base)]
+    written = written_paths(base_path) | set(spec.overrides)
+    warnings += [f"{src}: base: {w}" for w in scenario_warnings(base, written)]
 
     # every value of every factor must apply to the base scenario
     for f, vals in checks.items():
@@ -563,7 +565,7 @@ def load_sweep(path: str | Path) -> Sweep:
                 raise ScenarioError(
                     src, f"factors.{f}", f"value {_fmt_value(v)}: {exc.path}: {exc.message}"
                 ) from None
-            for w in scenario_warnings(value_scn):
+            for w in scenario_warnings(value_scn, factor_paths[f]):
                 line = f"{src}: factors.{f}: value {_fmt_value(v)}: {w}"
                 if f"{src}: base: {w}" not in warnings and line not in warnings:
                     warnings.append(line)
