@@ -1366,7 +1366,9 @@ def scenario_from_dict(raw: Mapping[str, Any], source: str = "<dict>") -> Scenar
     try:
         scn = Scenario.model_validate(dict(raw))
     except ValidationError as exc:
-        err = exc.errors()[0]
+        errors = exc.errors()
+        # a misspelt key also makes the intended one 'missing': report the misspelling
+        err = next((e for e in errors if e["type"] == "extra_forbidden"), errors[0])
         msg = err["msg"].removeprefix("Value error, ")
         if err["type"] not in ("missing", "extra_forbidden", "value_error") and "input" in err:
             msg = f"{msg} (got {_input_repr(err['input'])})"
