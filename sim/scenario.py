@@ -1368,7 +1368,15 @@ def scenario_from_dict(raw: Mapping[str, Any], source: str = "<dict>") -> Scenar
     except ValidationError as exc:
         errors = exc.errors()
         # a misspelt key also makes the intended one 'missing': report the misspelling
-        err = next((e for e in errors if e["type"] == "extra_forbidden"), errors[0])
+        missing_in = {tuple(e["loc"][:-1]) for e in errors if e["type"] == "missing"}
+        err = next(
+            (
+                e
+                for e in errors
+                if e["type"] == "extra_forbidden" and tuple(e["loc"][:-1]) in missing_in
+            ),
+            errors[0],
+        )
         msg = err["msg"].removeprefix("Value error, ")
         if err["type"] not in ("missing", "extra_forbidden", "value_error") and "input" in err:
             msg = f"{msg} (got {_input_repr(err['input'])})"
