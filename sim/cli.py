@@ -7,6 +7,7 @@ traceback), 1 internal error, 130 interrupted.
 from __future__ import annotations
 
 import argparse
+import codecs
 import json
 import math
 import os
@@ -17,9 +18,46 @@ from typing import Any
 
 import pandas as pd
 
+from sim.labels import LABELS, label
 from sim.scenario import ScenarioError, load_scenario, scenario_warnings, written_paths
 
 EXIT_BAD_INPUT = 2
+STREAM_ERRORS = "tthc-ascii"
+
+
+def _to_ascii(exc: UnicodeError) -> tuple[str, int]:
+    """Codec error handler: what a stream cannot encode is written without diacritics."""
+    if not isinstance(exc, UnicodeEncodeError):
+        raise exc
+    from sim.labels import ascii_text
+
+    return ascii_text(exc.object[exc.start : exc.end]), exc.end
+
+
+codecs.register_error(STREAM_ERRORS, _to_ascii)
+
+
+def setup_streams() -> None:
+    """Let stdout and stderr print Vietnamese whatever their encoding.
+
+    A stream that cannot encode Vietnamese (``PYTHONIOENCODING=ascii``, a C locale without
+    UTF-8, a Windows cp1252 console) is reconfigured to write such characters without their
+    marks (``Quảng Ninh`` -> ``Quang Ninh``) instead of raising ``UnicodeEncodeError``.
+    ``--json`` output is ASCII already (``ensure_ascii``), so it stays exact, valid JSON.
+    """
+    for stream in (sys.stdout, sys.stderr):
+        encoding = getattr(stream, "encoding", None) or "ascii"
+        try:
+            "Quảng Ninh đ \u2212".encode(encoding)
+        except LookupError:
+            pass
+        except UnicodeEncodeError:
+            pass
+        else:
+            continue
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None:
+            reconfigure(errors=STREAM_ERRORS)
 
 
 class UsageError(Exception):
@@ -49,8 +87,17 @@ def _workers(text: str) -> int:
     return _int_in(text, 0, None, "must be 0 (all cores) or more, got {v}")
 
 
-def _out_dir(path: Path, option: str = "--out") -> Path:
-    """Create an output folder up front, so a bad path fails before any work is done."""
+def _out_dir(
+    path: Path, option: str = "--out", kind: str | None = None, keep: Sequence[str] = ()
+) -> Path:
+    """Create an output folder up front, so a bad path fails before any work is done.
+
+    With ``kind``, the folder is claimed for a result of that kind
+    (:func:`sim.outputs.claim_folder`): the files of an older result there are cleared, and a
+    folder holding anything else is refused.
+    """
+    from sim.outputs import OutputFolderError, claim_folder
+
     if path.exists() and not path.is_dir():
         raise UsageError(f"{path}: {option}: is a file, not a folder")
     try:
@@ -59,6 +106,11 @@ def _out_dir(path: Path, option: str = "--out") -> Path:
         raise UsageError(f"{path}: {option}: cannot create the folder ({exc.strerror})") from None
     if not os.access(path, os.W_OK | os.X_OK):
         raise UsageError(f"{path}: {option}: the folder is not writable")
+    if kind is not None:
+        try:
+            claim_folder(path, kind, keep)
+        except OutputFolderError as exc:
+            raise UsageError(f"{path}: {option}: {exc}") from None
     return path
 
 
@@ -79,6 +131,16 @@ def _halfwidth(text: str) -> float:
     if not 0.0 < v < 1.0:
         raise argparse.ArgumentTypeError(f"must be between 0 and 1, got {v}")
     return v
+
+
+def _add_lang_arg(p: argparse.ArgumentParser, also: str = "") -> None:
+    p.add_argument(
+        "--lang",
+        choices=("en", "vi"),
+        default=None,
+        help=f"language of the console tables{also} (default en) and the first language of "
+        "the headers of results.xlsx (default vi)",
+    )
 
 
 def _add_precision_args(p: argparse.ArgumentParser, what: str) -> None:
@@ -124,7 +186,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--out",
         type=Path,
         default=None,
-        help="folder for dossiers.parquet, units.csv, summary.csv, manifest.json",
+        help="folder for dossiers.parquet, units.csv, summary.csv, results.xlsx, manifest.json",
     )
     r.add_argument(
         "--set",
@@ -144,6 +206,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="local worker processes (0 = all cores; default 1)",
     )
     r.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
+    _add_lang_arg(r)
 
     c = sub.add_parser("calibrate", help="fit the scenario's calibration parameter to a target")
     c.add_argument("scenario", type=Path)
@@ -177,7 +240,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="override a field in every scenario",
     )
     cp.add_argument("--workers", type=_workers, default=1, help="local processes (0 = all cores)")
-    cp.add_argument("--lang", choices=("en", "vi"), default="en", help="plot labels")
+    _add_lang_arg(cp, " and plots")
     cp.add_argument("--json", action="store_true", help="print one JSON object on stdout")
     cp.add_argument("--no-progress", action="store_true")
 
@@ -194,6 +257,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sw.add_argument("--resume", action="store_true", help="skip points already in --out")
     sw.add_argument("--no-progress", action="store_true")
+    _add_lang_arg(sw)
 
     pl = sub.add_parser("plot", help="plot a run, comparison or sweep folder")
     pl.add_argument("results", type=Path, metavar="RESULTS_DIR")
@@ -215,50 +279,72 @@ def _version() -> str:
     return f"tthc-sim {__version__}"
 
 
-def _print_run(res: Any, scn: Any) -> None:
+def _console_lang(args: argparse.Namespace) -> str:
+    return str(args.lang or "en")
+
+
+def _workbook_lang(args: argparse.Namespace) -> str:
+    return str(args.lang or "vi")
+
+
+def _print_run(res: Any, scn: Any, lang: str = "en") -> None:
     lo, hi = res.on_time_ci95
     r = res.replications
+
+    def t(key: str, **fmt: Any) -> str:
+        return label(f"con_{key}", lang, **fmt)
+
     print(
-        f"Scenario: {scn.name}  ({scn.horizon.start} to {scn.horizon.end}, "
-        f"{len(scn.unit_codes())} units)"
+        t(
+            "run_scenario",
+            name=scn.name,
+            start=scn.horizon.start,
+            end=scn.horizon.end,
+            units=len(scn.unit_codes()),
+        )
     )
-    print(f"Replications: {res.reps}  seed: {res.seed}  wall time: {res.wall_seconds:.1f} s")
+    print(t("run_reps", reps=res.reps, seed=res.seed, seconds=res.wall_seconds))
     print()
+    print(t("run_rate", rate=_pct(res.on_time_rate), low=_pct(lo), high=_pct(hi)))
     print(
-        f"On-time rate (đúng và trước hạn): {_pct(res.on_time_rate)}   "
-        f"95% CI [{_pct(lo)}, {_pct(hi)}]"
+        t(
+            "run_counts",
+            arrived=r["arrived"].mean(),
+            resolved=r["resolved"].mean(),
+            open=r["open"].mean(),
+            overdue=r["open_overdue"].mean(),
+        )
     )
     print(
-        f"Per replication: arrived {r['arrived'].mean():,.0f}  "
-        f"resolved {r['resolved'].mean():,.0f}  open at end {r['open'].mean():,.0f} "
-        f"(of which past deadline {r['open_overdue'].mean():,.0f})"
-    )
-    print(
-        f"Online share {_pct(r['online_share'].mean())}   "
-        f"desk wait {r['desk_wait_minutes_mean'].mean():.1f} min   "
-        f"lead time {r['lead_time_working_hours_mean'].mean():.1f} working h"
+        t(
+            "run_waits",
+            online=_pct(r["online_share"].mean()),
+            desk=r["desk_wait_minutes_mean"].mean(),
+            lead=r["lead_time_working_hours_mean"].mean(),
+        )
     )
     causes = res.cause_table()
     if len(causes) and causes["late_per_rep"].sum() > 0:
-        parts = ", ".join(
-            f"{c} {s:.0%}" for c, s in zip(causes["cause"], causes["share"], strict=True)
-        )
-        print(f"Late dossiers by cause: {parts}")
+        names = [c if lang == "en" else label(f"cause_{c}", lang).lower() for c in causes["cause"]]
+        parts = ", ".join(f"{c} {s:.0%}" for c, s in zip(names, causes["share"], strict=True))
+        print(t("run_causes", parts=parts))
     print()
     months = res.group_table("months")
     if len(months):
-        print("By month of resolution:")
-        print(_fmt(months, ["month", "resolved", "late", "on_time_rate", "ci95_low", "ci95_high"]))
+        print(t("by_month"))
+        cols = ["month", "resolved", "late", "on_time_rate", "ci95_low", "ci95_high"]
+        print(_fmt(months, cols, lang))
         print()
-    print("By procedure:")
+    print(t("by_procedure"))
     print(
         _fmt(
             res.group_table("procedures"),
             ["procedure", "resolved", "late", "on_time_rate", "ci95_low", "ci95_high"],
+            lang,
         )
     )
     print()
-    print("By unit (mean per replication):")
+    print(t("by_unit"))
     cols = [
         "code",
         "name",
@@ -271,34 +357,37 @@ def _print_run(res: Any, scn: Any) -> None:
         "desk_wait_minutes_mean",
         "reception_utilisation",
     ]
-    print(_fmt(res.unit_table(), cols))
+    print(_fmt(res.unit_table(), cols, lang))
 
 
-def _fmt(df: pd.DataFrame, cols: list[str]) -> str:
+_PERCENT_COLUMNS = frozenset(
+    {
+        "on_time_rate",
+        "ci95_low",
+        "ci95_high",
+        "on_time_ci95_low",
+        "on_time_ci95_high",
+        "reception_utilisation",
+    }
+)
+
+
+def _fmt(df: pd.DataFrame, cols: list[str], lang: str = "en") -> str:
+    """A console table: rates in %, one decimal for other fractions, headers in ``lang``.
+
+    In Vietnamese, procedure ids and point statuses are shown by their names.
+    """
     d = df[cols].copy()
     for c in cols:
-        if c in (
-            "on_time_rate",
-            "ci95_low",
-            "ci95_high",
-            "on_time_ci95_low",
-            "on_time_ci95_high",
-            "reception_utilisation",
-        ):
+        if c in _PERCENT_COLUMNS:
             d[c] = d[c].map(_pct)
         elif pd.api.types.is_float_dtype(d[c]):
-            d[c] = d[c].map(lambda x: f"{x:,.1f}")
-    d = d.rename(
-        columns={
-            "on_time_rate": "on-time",
-            "on_time_ci95_low": "ci95 low",
-            "on_time_ci95_high": "ci95 high",
-            "ci95_low": "ci95 low",
-            "ci95_high": "ci95 high",
-            "desk_wait_minutes_mean": "desk wait min",
-            "reception_utilisation": "desk util",
-        }
-    )
+            d[c] = d[c].map(lambda x: "n/a" if math.isnan(x) else f"{x:,.1f}")
+        elif lang != "en" and c == "procedure":
+            d[c] = d[c].map(lambda v: label(str(v), lang))
+        elif lang != "en" and c == "status":
+            d[c] = d[c].map(lambda v: label(f"status_{v}", lang))
+    d = d.rename(columns={c: label(f"con_{c}", lang) if f"con_{c}" in LABELS else c for c in cols})
     return d.to_string(index=False)
 
 
@@ -321,16 +410,12 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 def cmd_run(args: argparse.Namespace) -> int:
     from sim.experiment import run, write_results
-    from sim.outputs import ParquetSink
+    from sim.outputs import ParquetSink, finish_folder
 
     scn = load_scenario(args.scenario, args.overrides)
     warnings = _scenario_warnings(args.scenario, scn, args.overrides)
     if args.out:
-        _out_dir(args.out)
-        (args.out / "manifest.json").unlink(missing_ok=True)  # incomplete until we finish
-        for tmp in args.out.glob(".*.tmp"):  # temporary files of a killed run
-            if tmp.is_file():
-                tmp.unlink(missing_ok=True)
+        _out_dir(args.out, kind="run")  # manifest removed: incomplete until we finish
     sink = ParquetSink(args.out / "dossiers.parquet") if args.out else None
     try:
         if args.reps == "auto":
@@ -370,7 +455,9 @@ def cmd_run(args: argparse.Namespace) -> int:
                 "scenario_file": str(args.scenario),
                 "warnings": warnings,
             },
+            workbook_lang=_workbook_lang(args),
         )
+        finish_folder(args.out)
     precision = res.meta.get("precision")
     if args.json:
         obj = res.to_json()
@@ -378,25 +465,36 @@ def cmd_run(args: argparse.Namespace) -> int:
             obj["precision"] = precision
         sys.stdout.write(json.dumps(obj) + "\n")
     else:
-        _print_run(res, scn)
+        lang = _console_lang(args)
+        _print_run(res, scn, lang)
         if precision:
-            print(f"\n{_precision_line(precision, 'on-time rate')}")
+            print("\n" + _precision_line(precision, "what_rate", lang))
         if args.out:
-            print(f"\nResults written to {args.out}/")
+            print("\n" + label("con_written", lang, out=args.out))
     return 0
 
 
-def _precision_line(p: dict[str, Any], what: str) -> str:
-    state = "reached" if p["reached"] else f"NOT reached (cap --max-reps {p['max_reps']})"
-    return (
-        f"--reps auto: {p['reps']} replications; 95% half-width of the {what} "
-        f"{100 * p['halfwidth']:.3f} points, target {100 * p['target_halfwidth']:.3f}: {state}"
+def _precision_line(p: dict[str, Any], what: str, lang: str = "en") -> str:
+    """The ``--reps auto`` outcome; ``what`` is the label key (``con_<what>``) of the KPI."""
+    state = (
+        label("con_reached", lang)
+        if p["reached"]
+        else label("con_not_reached", lang, max_reps=p["max_reps"])
+    )
+    return label(
+        "con_precision",
+        lang,
+        reps=p["reps"],
+        what=label(f"con_{what}", lang),
+        halfwidth=100 * p["halfwidth"],
+        target=100 * p["target_halfwidth"],
+        state=state,
     )
 
 
 def cmd_calibrate(args: argparse.Namespace) -> int:
     from sim.calibrate import CalibrationError, calibrate, write_value
-    from sim.outputs import manifest, write_csv, write_json
+    from sim.outputs import MANIFEST, finish_folder, manifest, write_csv, write_json
 
     scn = load_scenario(args.scenario, args.overrides)
     warnings = _scenario_warnings(args.scenario, scn, args.overrides)
@@ -407,8 +505,7 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     if args.bounds and not all(math.isfinite(b) for b in args.bounds):
         raise UsageError(f"--bounds must be finite numbers, got {args.bounds}")
     if args.out:
-        _out_dir(args.out)
-        (args.out / "manifest.json").unlink(missing_ok=True)  # incomplete until we finish
+        _out_dir(args.out, kind="calibrate")  # manifest removed: incomplete until we finish
     try:
         res = calibrate(
             scn,
@@ -434,10 +531,12 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
                 scenario=scn.to_dict(),
                 result=res.to_json(),
                 warnings=warnings,
+                files=["curve.csv", MANIFEST, "points.csv", "verification.csv"],
                 plots=[p.name for p in plots],
             ),
-            args.out / "manifest.json",
+            args.out / MANIFEST,
         )
+        finish_folder(args.out)
     if args.write:
         note = f"calibrated: {res.kpi} {res.achieved:.4f} (target {res.target})"
         write_value(args.scenario, res.parameter, res.value, note)
@@ -490,7 +589,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
         for w in _scenario_warnings(p, scn, args.overrides)
     ]
     if args.out:
-        _out_dir(args.out)
+        _out_dir(args.out, kind="comparison")
     auto = args.reps == "auto"
     cmp = compare(
         scns,
@@ -503,9 +602,14 @@ def cmd_compare(args: argparse.Namespace) -> int:
     )
     written: list[Path] = []
     if args.out:
-        from sim.plots import plot_dir
+        from sim.outputs import finish_folder
+        from sim.plots import FORMATS, plot_comparison_dir
 
-        write_comparison(
+        def plots(out: Path) -> list[Path]:
+            written.extend(plot_comparison_dir(out, out / "plots", _console_lang(args), FORMATS))
+            return written
+
+        write_comparison(  # tables, then the plots, then the manifest vouching for them
             cmp,
             args.out,
             {
@@ -513,39 +617,48 @@ def cmd_compare(args: argparse.Namespace) -> int:
                 "overrides": list(args.overrides),
                 "warnings": warnings,
             },
+            workbook_lang=_workbook_lang(args),
+            plots=plots,
         )
-        written = plot_dir(args.out, lang=args.lang)
+        finish_folder(args.out)
     if args.json:
         sys.stdout.write(json.dumps(cmp.to_json(), default=str) + "\n")
         return 0
-    print(
-        f"Comparison under common random numbers: {cmp.reps} replications, seed {cmp.seed}, "
-        f"wall time {cmp.wall_seconds:.1f} s"
-    )
-    for k, (label, path) in enumerate(zip(cmp.labels, args.scenarios, strict=True)):
-        print(f"  {'reference' if k == 0 else f'[{k}]':>9}: {label}  ({path})")
+    lang = _console_lang(args)
+
+    def t(key: str, **fmt: Any) -> str:
+        return label(f"con_{key}", lang, **fmt)
+
+    def metric_name(metric: str) -> str:
+        return metric if lang == "en" else label(metric, lang)
+
+    print(t("cmp_head", reps=cmp.reps, seed=cmp.seed, seconds=cmp.wall_seconds))
+    for k, (name, path) in enumerate(zip(cmp.labels, args.scenarios, strict=True)):
+        print(f"  {t('reference') if k == 0 else f'[{k}]':>9}: {name}  ({path})")
     if "precision" in cmp.meta:
-        print(_precision_line(cmp.meta["precision"], "paired on-time-rate difference"))
+        print(_precision_line(cmp.meta["precision"], "what_difference", lang))
     print()
     print(
         _fmt(
             cmp.scenario_table(),
             ["scenario", "reps", "on_time_rate", "ci95_low", "ci95_high", "resolved", "late"],
+            lang,
         )
     )
     diffs = cmp.differences()
-    for label in cmp.labels[1:]:
-        d = diffs[diffs["scenario"] == label]
-        print(f"\n{label} minus {cmp.labels[0]} (95% intervals; paired = same replications):")
+    ref = cmp.labels[0]
+    for name in cmp.labels[1:]:
+        d = diffs[diffs["scenario"] == name]
+        print("\n" + t("cmp_minus", scenario=name, reference=ref))
         rows = [
             {
-                "metric": m.metric,
-                cmp.labels[0]: _fmt_value(m.metric, m.mean_reference),
-                label: _fmt_value(m.metric, m.mean_scenario),
-                "difference": _fmt_value(m.metric, m.difference, True),
-                "paired CI": _ci(m.metric, m.paired_ci95_low, m.paired_ci95_high),
-                "unpaired (Welch) CI": _ci(m.metric, m.unpaired_ci95_low, m.unpaired_ci95_high),
-                "paired/unpaired width": "n/a"
+                t("metric"): metric_name(m.metric),
+                ref: _fmt_value(m.metric, m.mean_reference),
+                name: _fmt_value(m.metric, m.mean_scenario),
+                t("difference"): _fmt_value(m.metric, m.difference, True),
+                t("paired_ci"): _ci(m.metric, m.paired_ci95_low, m.paired_ci95_high),
+                t("unpaired_ci"): _ci(m.metric, m.unpaired_ci95_low, m.unpaired_ci95_high),
+                t("width_ratio"): "n/a"
                 if math.isnan(m.halfwidth_ratio)
                 else f"{m.halfwidth_ratio:.2f}",
             }
@@ -553,31 +666,46 @@ def cmd_compare(args: argparse.Namespace) -> int:
         ]
         print(pd.DataFrame(rows).to_string(index=False))
     units = cmp.unit_differences()
-    for label in cmp.labels[1:]:
-        u = units[units["scenario"] == label].sort_values(["difference", "code"])
+    for name in cmp.labels[1:]:
+        u = units[units["scenario"] == name].sort_values(["difference", "code"])
         if not len(u):
             continue
-        print(f"\nOn-time rate by unit, {label} minus {cmp.labels[0]} (paired 95% interval):")
+        print("\n" + t("cmp_units", scenario=name, reference=ref))
         rows = [
             {
-                "code": x.code,
-                "name": x.name,
-                "type": x.type,
-                cmp.labels[0]: _fmt_value("on_time_rate", x.mean_reference),
-                label: _fmt_value("on_time_rate", x.mean_scenario),
-                "difference": _fmt_value("on_time_rate", x.difference, True),
-                "paired CI": _ci("on_time_rate", x.paired_ci95_low, x.paired_ci95_high),
+                t("code"): x.code,
+                t("name"): x.name,
+                t("type"): x.type,
+                ref: _fmt_value("on_time_rate", x.mean_reference),
+                name: _fmt_value("on_time_rate", x.mean_scenario),
+                t("difference"): _fmt_value("on_time_rate", x.difference, True),
+                t("paired_ci"): _ci("on_time_rate", x.paired_ci95_low, x.paired_ci95_high),
             }
             for x in u.itertuples()
         ]
         print(pd.DataFrame(rows).to_string(index=False))
     if args.out:
-        print(f"\nResults written to {args.out}/ ({len(written)} plot files in plots/)")
+        print("\n" + t("cmp_written", out=args.out, plots=len(written)))
     return 0
 
 
+def _foreign_sweep(out: Path, sweep: Any, resume: bool) -> bool:
+    """Whether ``out`` holds a sweep this command will not resume (not --resume, or another)."""
+    spec = out / "sweep.json"
+    if not spec.is_file():
+        return False
+    if not resume:
+        return True
+    try:
+        stored = json.loads(spec.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError):
+        return True
+    return not isinstance(stored, dict) or stored.get("fingerprint") != sweep.fingerprint()
+
+
 def cmd_sweep(args: argparse.Namespace) -> int:
-    from sim.sweep import load_sweep, run_sweep
+    from sim.outputs import finish_folder
+    from sim.sweep import load_sweep, run_sweep, store_lock
 
     sweep = load_sweep(args.sweep)
     _warn(sweep.warnings)
@@ -591,28 +719,42 @@ def cmd_sweep(args: argparse.Namespace) -> int:
             raise UsageError(f"{args.scheduler}: --scheduler: cannot connect ({exc})") from None
     try:
         out = _out_dir(args.out or Path("results") / sweep.name)
-        res = run_sweep(
-            sweep,
-            out,
-            workers=args.workers,
-            scheduler=args.scheduler,
-            executor=executor,
-            resume=args.resume,
-            progress=not args.no_progress,
-        )
+        # nothing in the folder is touched unless this sweep holds its lock: a second sweep
+        # on it is refused while the first runs (run_sweep takes the same lock again)
+        with store_lock(out):
+            # a folder holding a sweep that is not to be resumed here is refused by run_sweep,
+            # before anything in it is touched; otherwise it is claimed (old derived files
+            # and plots cleared, the store of points kept)
+            foreign = _foreign_sweep(out, sweep, args.resume)
+            _out_dir(out, kind=None if foreign else "sweep", keep=("sweep.json",))
+            res = run_sweep(
+                sweep,
+                out,
+                workers=args.workers,
+                scheduler=args.scheduler,
+                executor=executor,
+                resume=args.resume,
+                progress=not args.no_progress,
+                workbook_lang=_workbook_lang(args),
+            )
+            finish_folder(out)
     finally:
         if executor is not None:
             executor.close()
     pts = res.points
-    reps = {sweep.reps_of(p) for p in sweep.points}
-    seeds = {sweep.seed_of(p) for p in sweep.points}
-    reps_text = f"{reps.pop()} replications" if len(reps) == 1 else "replications per point"
-    seed_text = f"seed {seeds.pop()}" if len(seeds) == 1 else "a seed per point"
+    lang = _console_lang(args)
     print(
-        f"Sweep {sweep.name}: {len(pts)} points x {reps_text}, {seed_text}, "
-        f"wall time {res.wall_seconds:.1f} s ({res.meta['workers']} workers"
-        + (f" on {args.scheduler}" if args.scheduler else "")
-        + ")"
+        label(
+            "con_sweep_head",
+            lang,
+            name=sweep.name,
+            points=len(pts),
+            reps=_span([sweep.reps_of(p) for p in sweep.points]),
+            seed=_span([sweep.seed_of(p) for p in sweep.points]),
+            seconds=res.wall_seconds,
+            workers=res.meta["workers"],
+            where=label("con_sweep_on", lang, scheduler=args.scheduler) if args.scheduler else "",
+        )
     )
     print()
     print(
@@ -624,16 +766,31 @@ def cmd_sweep(args: argparse.Namespace) -> int:
                 }
             ),
             ["point_id", "name", "status", "reps", "on_time_rate", "ci95_low", "ci95_high"],
+            lang,
         )
     )
     done = int((pts["status"] == "done").sum())
     print(
-        f"\n{done} of {len(pts)} points done ({res.meta['points_skipped']} from a previous run), "
-        f"{res.failed} failed. Results in {out}/"
+        "\n"
+        + label(
+            "con_sweep_done",
+            lang,
+            done=done,
+            points=len(pts),
+            skipped=res.meta["points_skipped"],
+            failed=res.failed,
+            out=out,
+        )
     )
     for e in res.errors.itertuples():
         print(f"error: point {e.point_id} ({e.name}): {e.error}", file=sys.stderr)
     return 1 if res.failed else 0
+
+
+def _span(values: Sequence[int]) -> str:
+    """One value, or the smallest and largest of several (per-point seeds or replications)."""
+    distinct = sorted(set(values))
+    return str(distinct[0]) if len(distinct) == 1 else f"{distinct[0]}-{distinct[-1]}"
 
 
 def _warn(lines: Sequence[str]) -> None:
@@ -682,6 +839,7 @@ COMMANDS = {
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    setup_streams()
     parser = build_parser()
     args = parser.parse_args(argv)
     try:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -333,15 +333,25 @@ def compare(
 
 
 def write_comparison(
-    cmp: Comparison, out_dir: str | Path, extra_manifest: dict[str, Any] | None = None
+    cmp: Comparison,
+    out_dir: str | Path,
+    extra_manifest: dict[str, Any] | None = None,
+    plots: Callable[[Path], Sequence[Path]] | None = None,
+    *,
+    workbook_lang: str = "vi",
 ) -> Path:
     """Write the comparison tables and ``manifest.json`` (kind ``comparison``, written last).
 
     Files: ``scenarios.csv``, ``differences.csv``, ``unit_differences.csv``,
     ``paired_on_time.csv``, ``replications.csv``, ``units.csv`` (per scenario and unit, with
-    intervals), ``units_by_rep.csv`` and ``backlog.csv`` (all with a ``scenario`` column).
+    intervals), ``units_by_rep.csv`` and ``backlog.csv`` (all with a ``scenario`` column), and
+    ``results.xlsx`` for people (:func:`sim.workbook.write_comparison_workbook`, headers in
+    ``workbook_lang`` first).
+    ``plots``, if given, is called with the folder after the tables and returns the plot
+    files it wrote; the manifest, written after them, lists them under ``plots``.
     """
     from sim.outputs import MANIFEST, manifest, write_csv, write_json
+    from sim.workbook import WORKBOOK, write_comparison_workbook
 
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
@@ -366,6 +376,8 @@ def write_comparison(
     write_csv(stacked([r.unit_table() for r in cmp.results]), out / "units.csv")
     write_csv(stacked([r.units for r in cmp.results]), out / "units_by_rep.csv")
     write_csv(stacked([r.backlog for r in cmp.results]), out / "backlog.csv")
+    write_comparison_workbook(cmp, out / WORKBOOK, lang=workbook_lang)
+    plotted = [Path(p).relative_to(out).as_posix() for p in plots(out)] if plots else []
     m = manifest(
         "comparison",
         reference=cmp.labels[0],
@@ -376,12 +388,26 @@ def write_comparison(
         replications=[int(r) for r in cmp.reference.replications["rep"]],
         wall_seconds=cmp.wall_seconds,
         comparison=cmp.to_json(),
-        files=[*sorted(p.name for p in out.iterdir() if not p.name.startswith(".")), MANIFEST],
+        files=[*sorted(n for n in COMPARISON_FILES if (out / n).is_file()), MANIFEST],
+        plots=plotted,
         **(extra_manifest or {}),
     )
     write_json(m, out / MANIFEST)
     return out
 
+
+#: files of a comparison folder besides ``manifest.json`` and the plots
+COMPARISON_FILES = (
+    "results.xlsx",
+    "scenarios.csv",
+    "differences.csv",
+    "unit_differences.csv",
+    "paired_on_time.csv",
+    "replications.csv",
+    "units.csv",
+    "units_by_rep.csv",
+    "backlog.csv",
+)
 
 __all__ = [
     "MAIN_KPIS",

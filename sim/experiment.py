@@ -260,10 +260,19 @@ def run(
 
 
 def write_results(
-    results: Results, out_dir: str | Path, extra_manifest: dict[str, Any] | None = None
+    results: Results,
+    out_dir: str | Path,
+    extra_manifest: dict[str, Any] | None = None,
+    *,
+    workbook_lang: str = "vi",
 ) -> Path:
-    """Write summary.csv, units.csv, the group tables and manifest.json (written last)."""
+    """Write summary.csv, units.csv, the group tables, results.xlsx and manifest.json (last).
+
+    The CSV files are for programs (plain UTF-8, unrounded); ``results.xlsx`` is the same
+    for people (:func:`sim.workbook.write_workbook`, headers in ``workbook_lang`` first).
+    """
     from sim.outputs import MANIFEST, manifest, write_csv, write_json
+    from sim.workbook import WORKBOOK, write_workbook
 
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
@@ -277,6 +286,7 @@ def write_results(
     write_csv(results.units, out / "units_by_rep.csv")
     write_csv(results.pools, out / "pools_by_rep.csv")
     write_csv(results.backlog, out / "backlog.csv")
+    write_workbook(results, out / WORKBOOK, lang=workbook_lang)
     m = manifest(
         "run",
         scenario=results.scenario.to_dict(),
@@ -285,11 +295,30 @@ def write_results(
         replications=[int(r) for r in results.replications["rep"]],
         wall_seconds=results.wall_seconds,
         headline=results.to_json(),
-        files=[*sorted(p.name for p in out.iterdir() if not p.name.startswith(".")), MANIFEST],
+        # what this result owns: the tables above and the dossiers of `run --out`, not
+        # whatever else the folder holds
+        files=[*sorted(n for n in RUN_FILES if (out / n).is_file()), MANIFEST],
         **(extra_manifest or {}),
     )
     write_json(m, out / MANIFEST)
     return out
+
+
+#: files of a run folder besides ``manifest.json`` (``dossiers.parquet`` from ``run --out``)
+RUN_FILES = (
+    "results.xlsx",
+    "summary.csv",
+    "units.csv",
+    "replications.csv",
+    "procedures.csv",
+    "channels.csv",
+    "months.csv",
+    "causes.csv",
+    "units_by_rep.csv",
+    "pools_by_rep.csv",
+    "backlog.csv",
+    "dossiers.parquet",
+)
 
 
 def replications_of(results: Sequence[Results]) -> pd.DataFrame:

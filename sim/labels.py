@@ -7,6 +7,7 @@ or a text of the plots. Unknown keys come back unchanged, so a new factor still 
 
 from __future__ import annotations
 
+import unicodedata
 from typing import Literal
 
 Lang = Literal["en", "vi"]
@@ -179,6 +180,306 @@ LABELS: dict[str, tuple[str, str]] = {
         "On-time rate by unit: {scenario} minus {reference}",
         "Tỷ lệ đúng hạn theo đơn vị: {scenario} trừ {reference}",
     ),
+    # ---------------------------------------------------------------- workbook (sim/workbook.py)
+    "sheet_about": ("About", "Thông tin"),
+    "sheet_summary": ("Summary", "Tổng hợp"),
+    "sheet_units": ("Units", "Đơn vị"),
+    "sheet_procedures": ("Procedures", "Thủ tục"),
+    "sheet_months": ("Months", "Theo tháng"),
+    "sheet_causes": ("Causes of lateness", "Nguyên nhân trễ hạn"),
+    "sheet_differences": ("Differences", "Chênh lệch"),
+    "sheet_unit_differences": ("Differences by unit", "Chênh lệch theo đơn vị"),
+    "sheet_points": ("Points", "Các điểm"),
+    "sheet_errors": ("Errors", "Lỗi"),
+    "wb_item": ("Item", "Mục"),
+    "wb_value": ("Value", "Giá trị"),
+    "wb_kind": ("Content", "Nội dung"),
+    "wb_kind_run": ("Replications of one scenario", "Các lần lặp của một kịch bản"),
+    "wb_kind_comparison": (
+        "Comparison of scenarios under common random numbers",
+        "So sánh các kịch bản với cùng số ngẫu nhiên",
+    ),
+    "wb_kind_sweep": ("Sweep of factor values", "Quét các giá trị tham số"),
+    "wb_description": ("Description", "Mô tả"),
+    "wb_horizon": ("Simulated period", "Thời kỳ mô phỏng"),
+    "wb_units": ("Units simulated", "Số đơn vị mô phỏng"),
+    "wb_reps": ("Replications", "Số lần lặp"),
+    "wb_rep": ("Replication", "Lần lặp"),
+    "wb_seed": ("Seed", "Hạt giống ngẫu nhiên"),
+    "wb_software": ("Software", "Phần mềm"),
+    "wb_note_counts": ("Counts", "Số hồ sơ"),
+    "wb_note_counts_text": (
+        "means per replication, rounded to whole dossiers (unrounded in the CSV files)",
+        "trung bình mỗi lần lặp, làm tròn đến hồ sơ (số chưa làm tròn trong các tệp CSV)",
+    ),
+    "wb_note_rates": ("Rates", "Tỷ lệ"),
+    "wb_note_rates_text": (
+        "percent cells; differences of rates in percentage points",
+        "ô phần trăm; chênh lệch tỷ lệ tính bằng điểm phần trăm",
+    ),
+    "wb_note_intervals": ("Intervals", "Khoảng tin cậy"),
+    "wb_note_intervals_text": (
+        "95% Student-t intervals over replications; rate intervals clipped to [0%, 100%]; "
+        "empty cell = not defined (fewer than 2 replications)",
+        "khoảng tin cậy 95% (Student-t) qua các lần lặp; khoảng của tỷ lệ giới hạn trong "
+        "[0%, 100%]; ô trống = không xác định (ít hơn 2 lần lặp)",
+    ),
+    "wb_note_csv": ("CSV files", "Các tệp CSV"),
+    "wb_note_csv_text": (
+        "the same tables for programs: plain UTF-8, fractions, unrounded",
+        "cùng các bảng cho chương trình máy tính: UTF-8, số thập phân, chưa làm tròn",
+    ),
+    "wb_note_paired": ("Paired interval", "Khoảng ghép cặp"),
+    "wb_note_paired_text": (
+        "replication r of every scenario uses the same random numbers: the paired interval "
+        "of the difference is the one to read; the unpaired (Welch) one is shown for contrast",
+        "lần lặp r của mọi kịch bản dùng cùng số ngẫu nhiên: đọc khoảng ghép cặp của chênh "
+        "lệch; khoảng không ghép cặp (Welch) chỉ để đối chiếu",
+    ),
+    "wb_metric": ("Indicator", "Chỉ tiêu"),
+    "wb_metric_key": ("Indicator (column name)", "Chỉ tiêu (tên cột)"),
+    "wb_mean": ("Mean over replications", "Trung bình các lần lặp"),
+    "wb_sd": ("Standard deviation over replications", "Độ lệch chuẩn giữa các lần lặp"),
+    "wb_ci95_low": ("95% CI, lower bound", "KTC 95%, cận dưới"),
+    "wb_ci95_high": ("95% CI, upper bound", "KTC 95%, cận trên"),
+    "wb_code": ("Code", "Mã"),
+    "wb_unit_name": ("Unit", "Đơn vị"),
+    "wb_unit_type": ("Type", "Loại"),
+    "wb_arrived": (
+        "Dossiers received (mean per replication)",
+        "Hồ sơ tiếp nhận (trung bình mỗi lần lặp)",
+    ),
+    "wb_resolved": (
+        "Dossiers resolved (mean per replication)",
+        "Hồ sơ đã giải quyết (trung bình mỗi lần lặp)",
+    ),
+    "wb_late": (
+        "Resolved late (mean per replication)",
+        "Hồ sơ giải quyết trễ hạn (trung bình mỗi lần lặp)",
+    ),
+    "wb_open": (
+        "Open at end (mean per replication)",
+        "Chưa giải quyết cuối kỳ (trung bình mỗi lần lặp)",
+    ),
+    "wb_open_overdue": (
+        "Open past deadline at end (mean per replication)",
+        "Chưa giải quyết, đã quá hạn cuối kỳ (trung bình mỗi lần lặp)",
+    ),
+    "wb_procedure_id": ("Procedure (identifier)", "Thủ tục (mã)"),
+    "wb_month": ("Month of resolution", "Tháng giải quyết"),
+    "wb_cause": ("Cause of lateness", "Nguyên nhân trễ hạn"),
+    "wb_late_per_rep": (
+        "Late dossiers (mean per replication)",
+        "Hồ sơ trễ hạn (trung bình mỗi lần lặp)",
+    ),
+    "wb_share_of_late": ("Share of late dossiers (%)", "Tỷ trọng trong hồ sơ trễ hạn (%)"),
+    "wb_reference": ("Reference scenario", "Kịch bản gốc"),
+    "wb_scenarios": ("Compared scenarios", "Các kịch bản so sánh"),
+    "wb_mean_reference": ("Reference (mean)", "Kịch bản gốc (trung bình)"),
+    "wb_mean_scenario": ("Scenario (mean)", "Kịch bản (trung bình)"),
+    "wb_difference": ("Difference (scenario minus reference)", "Chênh lệch (kịch bản trừ gốc)"),
+    "wb_paired_ci95_low": ("Paired 95% CI, lower bound", "KTC 95% ghép cặp, cận dưới"),
+    "wb_paired_ci95_high": ("Paired 95% CI, upper bound", "KTC 95% ghép cặp, cận trên"),
+    "wb_unpaired_ci95_low": (
+        "Unpaired (Welch) 95% CI, lower bound",
+        "KTC 95% không ghép cặp (Welch), cận dưới",
+    ),
+    "wb_unpaired_ci95_high": (
+        "Unpaired (Welch) 95% CI, upper bound",
+        "KTC 95% không ghép cặp (Welch), cận trên",
+    ),
+    "wb_pairs": ("Paired replications", "Số cặp lần lặp"),
+    "wb_halfwidth_ratio": (
+        "Paired / unpaired half-width",
+        "Tỷ số nửa độ rộng ghép cặp / không ghép cặp",
+    ),
+    "wb_sweep": ("Sweep", "Đợt quét"),
+    "wb_base": ("Base scenario", "Kịch bản cơ sở"),
+    "wb_factors": ("Factors", "Các tham số"),
+    "wb_points": ("Points", "Số điểm"),
+    "wb_points_done": ("Points done", "Số điểm đã chạy xong"),
+    "wb_points_failed": ("Points failed", "Số điểm bị lỗi"),
+    "wb_point": ("Point", "Điểm"),
+    "wb_point_name": ("Factor values", "Giá trị tham số"),
+    "wb_point_id": ("Point identifier", "Mã điểm"),
+    "wb_status": ("Status", "Trạng thái"),
+    "wb_error": ("Error", "Lỗi"),
+    "status_done": ("done", "xong"),
+    "status_failed": ("failed", "lỗi"),
+    "status_open": ("not run", "chưa chạy"),
+    "cause_queueing": ("Waiting for officers", "Chờ cán bộ xử lý"),
+    "cause_network": ("Waiting for the system or network", "Chờ hệ thống hoặc đường truyền"),
+    "cause_supplements": ("Waiting for supplements", "Chờ bổ sung hồ sơ"),
+    "cause_service": ("Officers' working time", "Thời gian xử lý của cán bộ"),
+    # replication KPIs not labelled above (the summary sheet names every one)
+    "arrived": ("Dossiers received (per replication)", "Hồ sơ tiếp nhận (mỗi lần lặp)"),
+    "resolved": ("Dossiers resolved (per replication)", "Hồ sơ đã giải quyết (mỗi lần lặp)"),
+    "on_time": (
+        "Resolved on time or early (per replication)",
+        "Hồ sơ giải quyết đúng và trước hạn (mỗi lần lặp)",
+    ),
+    "online_share": ("Online share (%)", "Tỷ lệ hồ sơ trực tuyến (%)"),
+    "phi_dia_gioi_share": (
+        "Share of phi-địa-giới submissions (%)",
+        "Tỷ lệ hồ sơ phi địa giới (%)",
+    ),
+    "system_down_working_hours_mean": (
+        "System down time (working hours)",
+        "Thời gian hệ thống gián đoạn (giờ làm việc)",
+    ),
+    "events": ("Simulation events (per replication)", "Số sự kiện mô phỏng (mỗi lần lặp)"),
+    "late_queueing": (
+        "Late: waiting for officers (per replication)",
+        "Trễ hạn do chờ cán bộ (mỗi lần lặp)",
+    ),
+    "late_network": (
+        "Late: system or network (per replication)",
+        "Trễ hạn do hệ thống hoặc đường truyền (mỗi lần lặp)",
+    ),
+    "late_supplements": (
+        "Late: waiting for supplements (per replication)",
+        "Trễ hạn do chờ bổ sung (mỗi lần lặp)",
+    ),
+    "late_service": (
+        "Late: officers' working time (per replication)",
+        "Trễ hạn do thời gian xử lý (mỗi lần lặp)",
+    ),
+    "utilisation_economy": (
+        "Economy officer utilisation (%)",
+        "Mức độ sử dụng cán bộ kinh tế (%)",
+    ),
+    "utilisation_general": (
+        "General officer utilisation (%)",
+        "Mức độ sử dụng cán bộ văn phòng – tổng hợp (%)",
+    ),
+    "utilisation_justice": (
+        "Justice officer utilisation (%)",
+        "Mức độ sử dụng cán bộ tư pháp – hộ tịch (%)",
+    ),
+    "utilisation_land_registration": (
+        "Land registration desk utilisation (%)",
+        "Mức độ sử dụng bộ phận đăng ký đất đai (%)",
+    ),
+    "utilisation_leader": (
+        "Signing leader utilisation (%)",
+        "Mức độ sử dụng lãnh đạo ký duyệt (%)",
+    ),
+    "utilisation_social": (
+        "Social affairs officer utilisation (%)",
+        "Mức độ sử dụng cán bộ văn hóa – xã hội (%)",
+    ),
+    "utilisation_vertical_services": (
+        "Vertical-agency desk utilisation (%)",
+        "Mức độ sử dụng quầy cơ quan ngành dọc (%)",
+    ),
+    # ---------------------------------------------------------------- end of workbook block
+    # ---------------------------------------------------------------- console tables (sim/cli.py)
+    # English texts are the console's own (short, as printed before the language switch)
+    "con_month": ("month", "tháng"),
+    "con_resolved": ("resolved", "đã giải quyết"),
+    "con_late": ("late", "trễ hạn"),
+    "con_on_time_rate": ("on-time", "đúng hạn"),
+    "con_ci95_low": ("ci95 low", "KTC95 dưới"),
+    "con_ci95_high": ("ci95 high", "KTC95 trên"),
+    "con_on_time_ci95_low": ("ci95 low", "KTC95 dưới"),
+    "con_on_time_ci95_high": ("ci95 high", "KTC95 trên"),
+    "con_procedure": ("procedure", "thủ tục"),
+    "con_code": ("code", "mã"),
+    "con_name": ("name", "tên"),
+    "con_type": ("type", "loại"),
+    "con_arrived": ("arrived", "tiếp nhận"),
+    "con_open": ("open", "tồn cuối kỳ"),
+    "con_desk_wait_minutes_mean": ("desk wait min", "chờ quầy (phút)"),
+    "con_reception_utilisation": ("desk util", "sử dụng quầy"),
+    "con_scenario": ("scenario", "kịch bản"),
+    "con_reps": ("reps", "số lần lặp"),
+    "con_point_id": ("point_id", "mã điểm"),
+    "con_status": ("status", "trạng thái"),
+    "con_metric": ("metric", "chỉ tiêu"),
+    "con_difference": ("difference", "chênh lệch"),
+    "con_paired_ci": ("paired CI", "KTC ghép cặp"),
+    "con_unpaired_ci": ("unpaired (Welch) CI", "KTC không ghép cặp (Welch)"),
+    "con_width_ratio": ("paired/unpaired width", "tỷ số độ rộng ghép cặp/không ghép cặp"),
+    "con_run_scenario": (
+        "Scenario: {name}  ({start} to {end}, {units} units)",
+        "Kịch bản: {name}  ({start} đến {end}, {units} đơn vị)",
+    ),
+    "con_run_reps": (
+        "Replications: {reps}  seed: {seed}  wall time: {seconds:.1f} s",
+        "Số lần lặp: {reps}  hạt giống: {seed}  thời gian chạy: {seconds:.1f} giây",
+    ),
+    "con_run_rate": (
+        "On-time rate (đúng và trước hạn): {rate}   95% CI [{low}, {high}]",
+        "Tỷ lệ đúng và trước hạn: {rate}   KTC 95% [{low}, {high}]",
+    ),
+    "con_run_counts": (
+        "Per replication: arrived {arrived:,.0f}  resolved {resolved:,.0f}  open at end "
+        "{open:,.0f} (of which past deadline {overdue:,.0f})",
+        "Mỗi lần lặp: tiếp nhận {arrived:,.0f}  đã giải quyết {resolved:,.0f}  tồn cuối kỳ "
+        "{open:,.0f} (trong đó đã quá hạn {overdue:,.0f})",
+    ),
+    "con_run_waits": (
+        "Online share {online}   desk wait {desk:.1f} min   lead time {lead:.1f} working h",
+        "Tỷ lệ trực tuyến {online}   chờ tại quầy {desk:.1f} phút   thời gian giải quyết "
+        "{lead:.1f} giờ làm việc",
+    ),
+    "con_run_causes": (
+        "Late dossiers by cause: {parts}",
+        "Hồ sơ trễ hạn theo nguyên nhân: {parts}",
+    ),
+    "con_by_month": ("By month of resolution:", "Theo tháng giải quyết:"),
+    "con_by_procedure": ("By procedure:", "Theo thủ tục:"),
+    "con_by_unit": ("By unit (mean per replication):", "Theo đơn vị (trung bình mỗi lần lặp):"),
+    "con_written": ("Results written to {out}/", "Kết quả đã ghi vào {out}/"),
+    "con_cmp_head": (
+        "Comparison under common random numbers: {reps} replications, seed {seed}, "
+        "wall time {seconds:.1f} s",
+        "So sánh với cùng số ngẫu nhiên: {reps} lần lặp, hạt giống {seed}, "
+        "thời gian chạy {seconds:.1f} giây",
+    ),
+    "con_reference": ("reference", "gốc"),
+    "con_cmp_minus": (
+        "{scenario} minus {reference} (95% intervals; paired = same replications):",
+        "{scenario} trừ {reference} (khoảng tin cậy 95%; ghép cặp = cùng các lần lặp):",
+    ),
+    "con_cmp_units": (
+        "On-time rate by unit, {scenario} minus {reference} (paired 95% interval):",
+        "Tỷ lệ đúng hạn theo đơn vị, {scenario} trừ {reference} (KTC 95% ghép cặp):",
+    ),
+    "con_cmp_written": (
+        "Results written to {out}/ ({plots} plot files in plots/)",
+        "Kết quả đã ghi vào {out}/ ({plots} tệp biểu đồ trong plots/)",
+    ),
+    "con_sweep_head": (
+        "Sweep {name}: {points} points x {reps} replications, seed {seed}, "
+        "wall time {seconds:.1f} s ({workers} workers{where})",
+        "Quét {name}: {points} điểm x {reps} lần lặp, hạt giống {seed}, "
+        "thời gian chạy {seconds:.1f} giây ({workers} tiến trình{where})",
+    ),
+    "con_sweep_on": (" on {scheduler}", " trên {scheduler}"),
+    "con_sweep_done": (
+        "{done} of {points} points done ({skipped} from a previous run), {failed} failed. "
+        "Results in {out}/",
+        "{done}/{points} điểm đã xong ({skipped} từ lần chạy trước), {failed} lỗi. "
+        "Kết quả trong {out}/",
+    ),
+    "con_precision": (
+        "--reps auto: {reps} replications; 95% half-width of the {what} {halfwidth:.3f} "
+        "points, target {target:.3f}: {state}",
+        "--reps auto: {reps} lần lặp; nửa độ rộng KTC 95% của {what} {halfwidth:.3f} "
+        "điểm phần trăm, mục tiêu {target:.3f}: {state}",
+    ),
+    "con_what_rate": ("on-time rate", "tỷ lệ đúng hạn"),
+    "con_what_difference": (
+        "paired on-time-rate difference",
+        "chênh lệch ghép cặp của tỷ lệ đúng hạn",
+    ),
+    "con_reached": ("reached", "đã đạt"),
+    "con_not_reached": (
+        "NOT reached (cap --max-reps {max_reps})",
+        "CHƯA đạt (giới hạn --max-reps {max_reps})",
+    ),
+    # ---------------------------------------------------------------- end of console block
 }
 
 
@@ -194,4 +495,34 @@ def label(key: str, lang: str = "en", **fmt: object) -> str:
     return text.format(**fmt) if fmt else text
 
 
-__all__ = ["LABELS", "LANGS", "Lang", "label"]
+#: characters NFKD does not take apart, and their ASCII stand-ins
+_ASCII = str.maketrans(
+    {
+        "đ": "d",
+        "Đ": "D",
+        "\u2212": "-",  # minus sign
+        "\u2013": "-",
+        "\u2014": "-",
+        "\u00d7": "x",
+        "\u2018": "'",
+        "\u2019": "'",
+        "\u201c": '"',
+        "\u201d": '"',
+        "\u2026": "...",
+        "\u00b1": "+/-",
+    }
+)
+
+
+def ascii_text(text: str, unknown: str = "?") -> str:
+    """``text`` in ASCII: Vietnamese letters without their marks (Quảng Ninh -> Quang Ninh).
+
+    Dashes and the minus sign become ``-``; any other character outside ASCII becomes
+    ``unknown``.
+    """
+    plain = unicodedata.normalize("NFKD", text.translate(_ASCII))
+    plain = "".join(ch for ch in plain if not unicodedata.combining(ch))
+    return "".join(ch if ch.isascii() else unknown for ch in plain)
+
+
+__all__ = ["LABELS", "LANGS", "Lang", "ascii_text", "label"]

@@ -7,14 +7,17 @@ written last: a folder without it is not a finished result.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import platform
+import re
+import shutil
 import stat
 import subprocess
 import sys
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from importlib import metadata
 from pathlib import Path
@@ -25,6 +28,60 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 MANIFEST = "manifest.json"
+#: longest file-name part made from a name (before the disambiguating hash)
+STEM_MAX = 48
+
+
+def file_stem(name: str) -> str:
+    """A portable file-name part for ``name``: ASCII letters, digits, ``_`` and ``-``.
+
+    Vietnamese letters lose their marks (``Tiếp nhận`` -> ``Tiep_nhan``), ``+`` and ``%``
+    become ``plus`` and ``pct``, dashes and the minus sign ``-``, anything else ``_`` (runs
+    of ``_`` collapsed, none at either end). May be empty and may coincide for different
+    names: :func:`unique_stems` makes file names of a set of names.
+    """
+    from sim.labels import ascii_text
+
+    text = ascii_text(name.replace("+", "plus").replace("%", "pct"), unknown="_")
+    text = re.sub(r"[^A-Za-z0-9_-]", "_", text)
+    return re.sub(r"_+", "_", text).strip("_")
+
+
+def _short_hash(name: str) -> str:
+    return hashlib.sha256(name.encode("utf-8", "surrogatepass")).hexdigest()[:8]
+
+
+def unique_stems(names: Sequence[str], stem_of: Callable[[str], str] = file_stem) -> dict[str, str]:
+    """File-name parts of ``names``, distinct even on a case-insensitive file system.
+
+    A name keeps its plain :func:`file_stem` when no other name in the set has the same stem
+    (ignoring case), the stem is not empty and not longer than :data:`STEM_MAX`; otherwise the
+    (shortened) stem gets ``-`` and 8 hex digits of the SHA-256 of the name. The result is
+    checked again for collisions, which get a counter. ``stem_of`` makes the plain stem of a
+    name (default :func:`file_stem`); the hash is always of the name itself.
+
+    Returns
+    -------
+    dict
+        name -> stem, for every distinct name.
+    """
+    distinct = list(dict.fromkeys(names))
+    base = {n: stem_of(n) for n in distinct}
+    folded: dict[str, int] = {}
+    for b in base.values():
+        folded[b.lower()] = folded.get(b.lower(), 0) + 1
+    out: dict[str, str] = {}
+    taken: set[str] = set()
+    for n in distinct:
+        b = base[n]
+        if not b or len(b) > STEM_MAX or folded[b.lower()] > 1:
+            b = f"{b[:STEM_MAX]}-{_short_hash(n)}".lstrip("-")
+        stem, k = b, 2
+        while stem.lower() in taken:
+            stem, k = f"{b}-{k}", k + 1
+        taken.add(stem.lower())
+        out[n] = stem
+    return out
 
 
 def _mode_for(target: Path) -> int:
@@ -79,10 +136,42 @@ def write_parquet(frame: pd.DataFrame, path: str | Path) -> None:
         frame.to_parquet(tmp, index=False)
 
 
-class ParquetSink:
-    """Append frames with the same columns to one Parquet file, renamed into place on close."""
+def widen_schema(schema: pa.Schema) -> pa.Schema:
+    """A schema every later batch of the same columns can be cast to.
 
-    def __init__(self, path: str | Path) -> None:
+    The first batch fixes a Parquet file's column types, and an empty batch fixes them too
+    narrowly: a categorical column with no categories becomes ``dictionary<null>``, an object
+    column with no values ``null``, and the codes of a categorical take the smallest integer
+    that fits this batch's categories. Dictionary columns become ``dictionary<int32, string>``
+    (values kept if already typed), and ``null`` columns become ``string``.
+    """
+    fields = []
+    for field in schema:
+        t = field.type
+        if pa.types.is_dictionary(t):
+            values = pa.string() if pa.types.is_null(t.value_type) else t.value_type
+            t = pa.dictionary(pa.int32(), values, t.ordered)
+        elif pa.types.is_null(t):
+            t = pa.string()
+        fields.append(field.with_type(t))
+    return pa.schema(fields, metadata=schema.metadata)
+
+
+class ParquetSink:
+    """Append frames with the same columns to one Parquet file, renamed into place on close.
+
+    Parameters
+    ----------
+    path
+        The final file; rows go to a temporary file beside it until :meth:`close`.
+    schema
+        Arrow schema of every batch. Without it, the first batch's schema is taken, widened
+        by :func:`widen_schema` so that an empty first batch (a replication that resolves
+        nothing) does not fix the types of the columns it has no values for. Every batch is
+        cast to the schema; a batch that cannot be cast raises ``pyarrow.ArrowInvalid``.
+    """
+
+    def __init__(self, path: str | Path, schema: pa.Schema | None = None) -> None:
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(
@@ -91,15 +180,17 @@ class ParquetSink:
         os.close(fd)
         self._tmp = Path(tmp)
         os.chmod(self._tmp, _mode_for(self.path))
+        self._schema = schema
         self._writer: pq.ParquetWriter | None = None
         self.rows = 0
 
     def write(self, frame: pd.DataFrame) -> None:
         table = pa.Table.from_pandas(frame, preserve_index=False)
+        if self._schema is None:
+            self._schema = widen_schema(table.schema)
+        table = table.cast(self._schema)
         if self._writer is None:
-            self._writer = pq.ParquetWriter(self._tmp, table.schema)
-        else:
-            table = table.cast(self._writer.schema)
+            self._writer = pq.ParquetWriter(self._tmp, self._schema)
         self._writer.write_table(table)
         self.rows += len(frame)
 
@@ -112,6 +203,135 @@ class ParquetSink:
     def discard(self) -> None:
         if self._tmp.exists():
             self._tmp.unlink()
+
+
+# ----------------------------------------------------------------------------- result folders
+
+#: hidden record of a command writing into a folder (what it owns), removed when it finishes
+UNFINISHED = ".tthc-sim.unfinished.tmp"
+#: manifest kinds of the commands that write result folders
+KINDS = ("run", "comparison", "sweep", "calibrate")
+_STORE_MARK = "sweep.json"  # a sweep's store, even before its first manifest
+
+
+class OutputFolderError(Exception):
+    """An output folder a command must not write into: it holds something else."""
+
+
+def _record(folder: Path) -> dict[str, Any] | None:
+    """The manifest (or the record of an unfinished command) of a result folder, else None."""
+    for name in (MANIFEST, UNFINISHED):
+        path = folder / name
+        if not path.is_file():
+            continue
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, ValueError):
+            continue
+        if isinstance(data, dict) and data.get("kind") in KINDS:
+            return data
+    if (folder / _STORE_MARK).is_file():
+        return {"kind": "sweep"}
+    return None
+
+
+def _owned(folder: Path, record: dict[str, Any]) -> list[str]:
+    """Paths (relative to ``folder``) a result's record lists as its own files and plots."""
+    names = [str(n) for key in ("files", "plots") for n in record.get(key) or []]
+    legacy = folder / "plots"
+    if "plots" not in record and legacy.is_dir():  # plots of a manifest that did not list them
+        names += [f"plots/{f.name}" for f in legacy.iterdir() if f.suffix in (".png", ".svg")]
+    return names
+
+
+def _inside(folder: Path, name: str) -> Path | None:
+    rel = Path(name)
+    if rel.is_absolute() or ".." in rel.parts or not rel.parts:
+        return None
+    return folder / rel
+
+
+def claim_folder(folder: str | Path, kind: str, keep: Sequence[str] = ()) -> None:
+    """Make ``folder`` ready for a new result of ``kind``, or refuse it.
+
+    An empty (or new) folder is taken as it is. A folder holding a tthc-sim result of the
+    same kind (its ``manifest.json``, or the record of an unfinished command) is cleared of
+    what that result lists as its own (``files`` and ``plots`` of the manifest, except
+    ``keep`` and sub-folders such as a sweep's store): files of the older result never stay
+    beside the new ones. Anything else in the folder is left alone. The manifest is removed
+    first (the folder is incomplete until the command writes a new one), and a hidden record
+    (:data:`UNFINISHED`) keeps what the folder owns until :func:`finish_folder`.
+
+    Raises
+    ------
+    OutputFolderError
+        If the folder holds files but no tthc-sim result, or a result of another kind.
+    """
+    d = Path(folder)
+    d.mkdir(parents=True, exist_ok=True)
+    record = _record(d)
+    visible = sorted(p.name for p in d.iterdir() if not p.name.startswith("."))
+    if record is None:
+        if visible:
+            shown = ", ".join(visible[:3]) + (", ..." if len(visible) > 3 else "")
+            raise OutputFolderError(
+                f"holds files that are not a tthc-sim result ({shown}): "
+                "use an empty or a new folder"
+            )
+        owned: list[str] = []
+    elif record["kind"] != kind:
+        raise OutputFolderError(
+            f"holds a tthc-sim {record['kind']} result, not a {kind}: use another folder"
+        )
+    else:
+        owned = _owned(d, record)
+    write_json({"kind": kind, "files": owned}, d / UNFINISHED)
+    (d / MANIFEST).unlink(missing_ok=True)
+    parents = set()
+    for name in owned:
+        target = _inside(d, name)
+        if name in keep or name.endswith("/") or target is None or target.name == UNFINISHED:
+            continue
+        if target.is_file() or target.is_symlink():
+            target.unlink()
+            parents.add(target.parent)
+    for sub in (d, d / "plots"):
+        for tmp in sub.glob(".*.tmp") if sub.is_dir() else ():
+            if tmp.name == UNFINISHED:
+                continue
+            if tmp.is_dir() and not tmp.is_symlink():
+                shutil.rmtree(tmp, ignore_errors=True)
+            else:
+                tmp.unlink(missing_ok=True)
+    for parent in sorted(parents, key=lambda p: len(p.parts), reverse=True):
+        if parent != d and parent.is_dir() and not any(parent.iterdir()):
+            parent.rmdir()
+
+
+def finish_folder(folder: str | Path) -> None:
+    """Remove the record of an unfinished command: call after the manifest is written."""
+    (Path(folder) / UNFINISHED).unlink(missing_ok=True)
+
+
+def record_plots(folder: str | Path, plots: Sequence[Path]) -> None:
+    """Add plot files inside ``folder`` to its manifest's ``plots`` (rewritten atomically, after
+    the plots: the manifest vouches for them, and a later result in the folder clears them)."""
+    d = Path(folder)
+    path = d / MANIFEST
+    data = json.loads(path.read_text(encoding="utf-8"))
+    if not isinstance(data, dict):
+        return
+    root = d.resolve()
+    names = list(data.get("plots") or [])
+    for p in plots:
+        try:
+            rel = Path(p).resolve().relative_to(root).as_posix()
+        except ValueError:  # plotted elsewhere (--plots-dir): not the folder's
+            continue
+        if rel not in names:
+            names.append(rel)
+    data["plots"] = names
+    write_json(data, path)
 
 
 def _git_revision() -> str | None:

@@ -13,7 +13,6 @@ import itertools
 import json
 import math
 import textwrap
-import unicodedata
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -25,6 +24,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, PercentFormatter
 
 from sim.labels import LABELS, label
+from sim.outputs import file_stem, record_plots, unique_stems
 
 FORMATS: tuple[str, ...] = ("png", "svg")
 _TYPE_COLOURS = {"phường": "tab:blue", "xã": "tab:green", "đặc khu": "tab:orange"}
@@ -47,6 +47,24 @@ def _fmt(v: Any) -> str:
 
 def _wrap(text: str, width: int = 64) -> str:
     return textwrap.fill(text, width=width, break_long_words=False)
+
+
+def _lit(text: object) -> str:
+    """``text`` as matplotlib draws it literally: ``$`` escaped, so never read as mathtext.
+
+    Every text that can hold user input (scenario, unit, procedure and factor names, factor
+    levels) goes through this just before it is handed to matplotlib.
+    """
+    return str(text).replace("$", r"\$")
+
+
+def _legend(target: Any, pairs: Sequence[tuple[Any, str]], **kw: Any) -> Any:
+    """A legend of (handle, text) pairs given explicitly: matplotlib leaves out artists whose
+    label starts with ``_`` when it collects them itself, so a scenario named ``_pooled``
+    would vanish. Texts are drawn literally."""
+    if "title" in kw and kw["title"] is not None:
+        kw["title"] = _lit(kw["title"])
+    return target.legend([h for h, _ in pairs], [_lit(t) for _, t in pairs], **kw)
 
 
 def _clip01(x: np.ndarray) -> np.ndarray:
@@ -80,6 +98,7 @@ def rate_vs_factor(
     xs_all = list(pd.unique(done[factor]))
     numeric = _is_numeric(xs_all)
     order = {v: i for i, v in enumerate(sorted(xs_all) if numeric else xs_all)}
+    entries: list[tuple[Any, str]] = []
     for key, g in groups:
         if g[factor].duplicated().any():
             raise ValueError(f"points differ in factors other than {factor} and {list(by)}")
@@ -97,27 +116,30 @@ def rate_vs_factor(
             name = ", ".join(f"{_short(b)}={_fmt(v)}" for b, v in zip(by, keys, strict=True))
         band = np.where(np.isnan(lo), y, lo), np.where(np.isnan(hi), y, hi)
         if not connect:
-            ax.errorbar(
-                x, y, yerr=[y - band[0], band[1] - y], fmt="o", capsize=2, label=label("mean", lang)
-            )
+            bars = ax.errorbar(x, y, yerr=[y - band[0], band[1] - y], fmt="o", capsize=2)
+            entries.append((bars, label("mean", lang)))
             continue
-        (line,) = ax.plot(x, y, marker="o", label=name or label("mean", lang))
+        (line,) = ax.plot(x, y, marker="o")
+        entries.append((line, name or label("mean", lang)))
         ax.fill_between(x, band[0], band[1], color=line.get_color(), alpha=0.15, linewidth=0)
     if not numeric:
-        ax.set_xticks(range(len(order)), [_fmt(v) for v in order])
+        ax.set_xticks(range(len(order)), [_lit(_fmt(v)) for v in order])
     elif done[factor].nunique() <= 8:
         ax.set_xticks(sorted(float(v) for v in xs_all))
-    ax.set_xlabel(label(factor, lang))
-    ax.set_ylabel(label(kpi, lang))
+    ax.set_xlabel(_lit(label(factor, lang)))
+    ax.set_ylabel(_lit(label(kpi, lang)))
     if kpi in ("on_time_rate", "utilisation_reception"):
         _pct_axis(ax.yaxis)
     ax.set_title(
-        _wrap(label("title_rate_vs", lang, kpi=label(kpi, lang), factor=label(factor, lang)))
+        _lit(_wrap(label("title_rate_vs", lang, kpi=label(kpi, lang), factor=label(factor, lang))))
     )
     ax.grid(alpha=0.3)
     if connect:
-        ax.fill_between([], [], [], color="gray", alpha=0.2, label=label("ci95", lang))
-    ax.legend(
+        band_patch = ax.fill_between([], [], [], color="gray", alpha=0.2)
+        entries.append((band_patch, label("ci95", lang)))
+    _legend(
+        ax,
+        entries,
         title=_wrap(label(by[0], lang), 40) if len(by) == 1 else None,
         fontsize="small",
         title_fontsize="small",
@@ -176,8 +198,8 @@ def heatmap(
                 vmin=vmin,
                 vmax=vmax,
             )
-            ax.set_xticks(range(len(xs)), [_fmt(v) for v in xs])
-            ax.set_yticks(range(len(ys)), [_fmt(v) for v in ys])
+            ax.set_xticks(range(len(xs)), [_lit(_fmt(v)) for v in xs])
+            ax.set_yticks(range(len(ys)), [_lit(_fmt(v)) for v in ys])
             mid = (vmin + vmax) / 2
             for (i, j), val in np.ndenumerate(grid.to_numpy(dtype=float)):
                 if np.isnan(val):
@@ -197,24 +219,26 @@ def heatmap(
                 edgecolors="k",
                 linewidths=0.3,
             )
-        ax.set_xlabel(label(x, lang))
-        ax.set_ylabel(label(y, lang))
+        ax.set_xlabel(_lit(label(x, lang)))
+        ax.set_ylabel(_lit(label(y, lang)))
         keys = key if isinstance(key, tuple) else (key,)
         if others:
             ax.set_title(
-                ", ".join(f"{_short(o)}={_fmt(v)}" for o, v in zip(others, keys, strict=True)),
+                _lit(
+                    ", ".join(f"{_short(o)}={_fmt(v)}" for o, v in zip(others, keys, strict=True))
+                ),
                 fontsize="medium",
             )
     for ax in axes[len(panels) :]:
         ax.set_visible(False)
     if im is not None:
         cb = fig.colorbar(im, ax=list(axes[: len(panels)]), shrink=0.9)
-        cb.set_label(label(kpi, lang))
+        cb.set_label(_lit(label(kpi, lang)))
         if pct:
             cb.formatter = FuncFormatter(lambda v, _: f"{100 * v:.1f}%")
             cb.update_ticks()
     title = label("title_heatmap", lang, kpi=label(kpi, lang), x=label(x, lang), y=label(y, lang))
-    fig.suptitle(_wrap(title, min(90, int(9 * width))))  # about 9 title characters an inch
+    fig.suptitle(_lit(_wrap(title, min(90, int(9 * width)))))  # about 9 title characters an inch
     return fig
 
 
@@ -243,7 +267,7 @@ def unit_rates(units: pd.DataFrame, *, lang: str = "en", reps: int | None = None
     colours = [_TYPE_COLOURS.get(t, "tab:gray") for t in u["type"]]
     ax.hlines(ypos, lo, hi, colors=colours, linewidth=2, alpha=0.6)
     ax.scatter(rate, ypos, c=colours, s=18, zorder=3)
-    ax.set_yticks(ypos, [f"{n} ({c})" for n, c in zip(u["name"], u["code"], strict=True)])
+    ax.set_yticks(ypos, [_lit(f"{n} ({c})") for n, c in zip(u["name"], u["code"], strict=True)])
     ax.tick_params(axis="y", labelsize=8)
     ax.set_ylim(-0.7, len(u) - 0.3)
     _pct_axis(ax.xaxis)
@@ -268,17 +292,20 @@ def backlog(backlog_frame: pd.DataFrame, *, lang: str = "en") -> Figure:
     frame = backlog_frame.copy()
     frame["date"] = pd.to_datetime(frame["date"])
     groups = list(frame.groupby("scenario", sort=False)) if "scenario" in frame else [("", frame)]
+    entries: list[tuple[Any, str]] = []
     for name, g in groups:
         s = g.groupby("date")["open_dossiers"].agg(["mean", "min", "max"])
-        (line,) = ax.plot(s.index, s["mean"], label=str(name) or label("mean_over_reps", lang))
+        (line,) = ax.plot(s.index, s["mean"])
+        entries.append((line, str(name) or label("mean_over_reps", lang)))
         ax.fill_between(s.index, s["min"], s["max"], color=line.get_color(), alpha=0.2, lw=0)
-    ax.fill_between([], [], [], color="gray", alpha=0.2, label=label("range_over_reps", lang))
+    band = ax.fill_between([], [], [], color="gray", alpha=0.2)
+    entries.append((band, label("range_over_reps", lang)))
     ax.set_xlabel(label("date", lang))
     ax.set_ylabel(label("open_dossiers", lang))
     ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.0f}"))
     ax.set_ylim(bottom=0)
     ax.grid(alpha=0.3)
-    ax.legend(fontsize="small")
+    _legend(ax, entries, fontsize="small")
     ax.set_title(label("title_backlog", lang))
     fig.autofmt_xdate()
     return fig
@@ -323,7 +350,7 @@ def lead_time_by_procedure(
 
     ax.set_yticks(
         range(1, len(procs) + 1),
-        [f"{name(str(p))} (n={len(x):,})" for p, x in zip(procs, data, strict=True)],
+        [_lit(f"{name(str(p))} (n={len(x):,})") for p, x in zip(procs, data, strict=True)],
     )
     ax.set_xscale("log")
     ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
@@ -380,13 +407,13 @@ def forest(
         ax.axvline(0.0, color="black", linewidth=0.8, linestyle="--")
         ax.set_xlabel(label(f"diff_{m}", lang), fontsize="small")
         ax.grid(axis="x", alpha=0.3)
-    axes[0].set_yticks(ypos, [_wrap(str(s), 28) for s in scen])
+    axes[0].set_yticks(ypos, [_lit(_wrap(str(s), 28)) for s in scen])
     axes[0].set_ylim(-0.8, len(scen) - 0.2)
     handles, labels_ = axes[0].get_legend_handles_labels()
     fig.legend(handles[:2], labels_[:2], loc="outside lower center", ncols=2, fontsize="small")
     ref = str(differences["reference"].iloc[0]) if len(differences) else ""
     reps = int(differences["pairs"].max()) if len(differences) else 0
-    fig.suptitle(_wrap(label("title_forest", lang, reference=ref, reps=reps), 80))
+    fig.suptitle(_lit(_wrap(label("title_forest", lang, reference=ref, reps=reps), 80)))
     return fig
 
 
@@ -405,7 +432,7 @@ def unit_forest(unit_differences: pd.DataFrame, *, lang: str = "en") -> Figure:
     ax.hlines(ypos, lo, hi, colors=colours, linewidth=2, alpha=0.6)
     ax.scatter(val, ypos, c=colours, s=16, zorder=3)
     ax.axvline(0.0, color="black", linewidth=0.8, linestyle="--")
-    ax.set_yticks(ypos, [f"{n} ({c})" for n, c in zip(d["name"], d["code"], strict=True)])
+    ax.set_yticks(ypos, [_lit(f"{n} ({c})") for n, c in zip(d["name"], d["code"], strict=True)])
     ax.tick_params(axis="y", labelsize=8)
     ax.set_ylim(-0.7, len(d) - 0.3)
     ax.set_xlabel(label("diff_on_time_rate", lang))
@@ -416,12 +443,14 @@ def unit_forest(unit_differences: pd.DataFrame, *, lang: str = "en") -> Figure:
     fig.legend(title=label("paired", lang), loc="outside lower center", ncols=3, fontsize="small")
     if len(d):
         ax.set_title(
-            _wrap(
-                label(
-                    "title_unit_forest",
-                    lang,
-                    scenario=str(d["scenario"].iloc[0]),
-                    reference=str(d["reference"].iloc[0]),
+            _lit(
+                _wrap(
+                    label(
+                        "title_unit_forest",
+                        lang,
+                        scenario=str(d["scenario"].iloc[0]),
+                        reference=str(d["reference"].iloc[0]),
+                    )
                 )
             )
         )
@@ -488,7 +517,6 @@ def plot_run_dir(d: Path, out: Path, lang: str, formats: Sequence[str]) -> list[
 
 def plot_comparison_dir(d: Path, out: Path, lang: str, formats: Sequence[str]) -> list[Path]:
     """Forest plots (overall and per unit) and backlog of a ``tthc-sim compare`` folder."""
-    _manifest(d)
     written: list[Path] = []
     suffix = "" if lang == "en" else f"_{lang}"
     diffs = pd.read_csv(d / "differences.csv")
@@ -496,9 +524,10 @@ def plot_comparison_dir(d: Path, out: Path, lang: str, formats: Sequence[str]) -
         written += save(forest(diffs, lang=lang), out / f"comparison_forest{suffix}", formats)
     ud_path = d / "unit_differences.csv"
     if ud_path.exists():
-        ud = pd.read_csv(ud_path)
+        ud = pd.read_csv(ud_path, dtype={"scenario": str})
+        stems = unique_stems([str(s) for s in ud["scenario"].unique()])
         for scen, g in ud.groupby("scenario", sort=False):
-            stem = out / f"unit_differences_{_file_slug(str(scen))}{suffix}"
+            stem = out / f"unit_differences_{stems[str(scen)]}{suffix}"
             written += save(unit_forest(g, lang=lang), stem, formats)
     if (d / "backlog.csv").exists():
         written += save(
@@ -518,28 +547,33 @@ def plot_sweep_dir(d: Path, out: Path, lang: str, formats: Sequence[str]) -> lis
     points = read_points(d, for_plots=True)
     written: list[Path] = []
     suffix = "" if lang == "en" else f"_{lang}"
+    stems = factor_stems(factors)
     for f in factors:
         others = [g for g in factors if g != f] if grid else []
         if math.prod(points[o].nunique() for o in others) > 9:
             others = others[:1]  # too many lines: one per value of the next factor
         fig = rate_vs_factor(points, f, by=others, connect=grid, lang=lang)
-        written += save(fig, out / f"on_time_vs_{_slug(f)}{suffix}", formats)
+        written += save(fig, out / f"on_time_vs_{stems[f]}{suffix}", formats)
     for x, y in itertools.combinations(factors, 2):
         facets = [g for g in factors if g not in (x, y)] if grid else []
         fig = heatmap(points, x, y, facets=facets, lang=lang)
-        written += save(fig, out / f"heatmap_{_slug(x)}__{_slug(y)}{suffix}", formats)
+        written += save(fig, out / f"heatmap_{stems[x]}__{stems[y]}{suffix}", formats)
     return written
 
 
-def _file_slug(name: str) -> str:
-    """ASCII file name part: Vietnamese letters without their marks (Tiếp nhận -> Tiep_nhan)."""
-    plain = unicodedata.normalize("NFKD", name.replace("đ", "d").replace("Đ", "D"))
-    plain = "".join(ch for ch in plain if not unicodedata.combining(ch))
-    return "".join(ch if ch.isascii() and (ch.isalnum() or ch in "_-") else "_" for ch in plain)
-
-
-def _slug(name: str) -> str:
-    return "".join(ch if ch.isalnum() or ch in "_-" else "_" for ch in name.split(".")[-1])
+def factor_stems(factors: Sequence[str]) -> dict[str, str]:
+    """File-name parts of sweep factors: the last part of each dotted path, or as many of the
+    last parts as it takes to tell the factors apart (``reception`` and
+    ``phường.reception``), then made unique by :func:`sim.outputs.unique_stems`."""
+    parts = {f: f.split(".") for f in factors}
+    short: dict[str, str] = {}
+    for f, p in parts.items():
+        for k in range(1, len(p) + 1):
+            tail = p[-k:]
+            if all(q[-k:] != tail for g, q in parts.items() if g != f):
+                break
+        short[f] = ".".join(tail)
+    return unique_stems(list(factors), stem_of=lambda f: file_stem(short[f]))
 
 
 def plot_dir(
@@ -552,6 +586,8 @@ def plot_dir(
     """Write the plots that fit a result folder (its manifest's ``kind``); return the files.
 
     Plots go to ``path/plots/`` unless ``out`` is given; Vietnamese ones end in ``_vi``.
+    Plots inside the folder are added to the ``plots`` list of its manifest (rewritten after
+    them), so a later result written into the folder clears them.
     """
     from sim.scenario import ScenarioError
 
@@ -563,15 +599,14 @@ def plot_dir(
         if fmt not in FORMATS:
             raise ScenarioError(str(d), "", f"unknown plot format {fmt!r}")
     kind = _manifest(d).get("kind")
+    makers = {"run": plot_run_dir, "comparison": plot_comparison_dir, "sweep": plot_sweep_dir}
+    if kind not in makers:
+        raise ScenarioError(str(d / "manifest.json"), "kind", f"unknown result kind {kind!r}")
     target = Path(out) if out is not None else d / "plots"
     target.mkdir(parents=True, exist_ok=True)
-    if kind == "run":
-        return plot_run_dir(d, target, lang, formats)
-    if kind == "comparison":
-        return plot_comparison_dir(d, target, lang, formats)
-    if kind == "sweep":
-        return plot_sweep_dir(d, target, lang, formats)
-    raise ScenarioError(str(d / "manifest.json"), "kind", f"unknown result kind {kind!r}")
+    written = makers[kind](d, target, lang, formats)
+    record_plots(d, written)  # the manifest lists the plots inside the folder, written last
+    return written
 
 
 __all__ = [

@@ -18,6 +18,7 @@ interval (each replication is one independent observation).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -142,26 +143,42 @@ def dossier_frame(
     return frame
 
 
-def _rate(df: pd.DataFrame, by: list[str]) -> pd.DataFrame:
-    """Counts and on-time rate grouped by ``by`` (observed categories only)."""
+def _rate(df: pd.DataFrame, by: str, levels: Sequence[str]) -> pd.DataFrame:
+    """Counts and on-time rate per level of ``by``, one row for every one of ``levels``.
+
+    A level with no dossiers in this replication keeps its row (zero counts, rate NaN:
+    undefined), so means over replications count it instead of dropping the replication.
+    The ``by`` column comes back categorical with ``levels`` as its categories, in order.
+    """
+    cols = ["arrived", "resolved", "on_time", "open", "open_overdue"]
     if df.empty:  # e.g. nothing resolved yet: the grouped counts below would not be numeric
-        cols = ["arrived", "resolved", "on_time", "open", "open_overdue", "late", "on_time_rate"]
-        return pd.DataFrame(columns=[*by, *cols])
-    g = df.groupby(by, observed=True, sort=True)
-    out = pd.DataFrame(
-        {
-            "arrived": g.size(),
-            "resolved": g["status"].apply(lambda s: int((s == "resolved").sum())),
-            "on_time": g["on_time"].sum(),
-            "open": g["status"].apply(lambda s: int((s == "open").sum())),
-            "open_overdue": g["open_overdue"].sum(),
-        }
-    )
+        out = pd.DataFrame(0, index=pd.Index([], dtype=str), columns=cols)
+    else:
+        g = df.groupby(by, observed=True, sort=True)
+        out = pd.DataFrame(
+            {
+                "arrived": g.size(),
+                "resolved": g["status"].apply(lambda s: int((s == "resolved").sum())),
+                "on_time": g["on_time"].sum(),
+                "open": g["status"].apply(lambda s: int((s == "open").sum())),
+                "open_overdue": g["open_overdue"].sum(),
+            }
+        )
+        out.index = out.index.astype(str)
+    out = out.reindex(pd.Index(list(levels), name=by)).fillna(0).astype("int64")
     out["late"] = out["resolved"] - out["on_time"]
     out["on_time_rate"] = np.where(
         out["resolved"] > 0, out["on_time"] / out["resolved"].where(out["resolved"] > 0), np.nan
     )
-    return out.reset_index()
+    out = out.reset_index()
+    out[by] = pd.Categorical(out[by], categories=list(levels))
+    return out
+
+
+def _months(scn: Scenario, observed: Sequence[str]) -> list[str]:
+    """Months of the horizon ("YYYY-MM"), with any other month a dossier was resolved in."""
+    span = pd.period_range(scn.horizon.start, scn.horizon.end, freq="M").astype(str)
+    return sorted({*span, *observed})
 
 
 @dataclass
@@ -235,7 +252,7 @@ def rep_tables(
         kpis[f"utilisation_{kind}"] = float(u)
     kpi_frame = pd.DataFrame([kpis])
 
-    units = _rate(df, ["unit"]).rename(columns={"unit": "code"})
+    units = _rate(df, "unit", layout.codes).rename(columns={"unit": "code"})
     units["code"] = units["code"].astype(str)
     extra = df.groupby("unit", observed=True).agg(
         desk_wait_minutes_mean=("desk_wait_minutes", "mean"),
@@ -249,13 +266,14 @@ def rep_tables(
     units["reception_utilisation"] = units["code"].map(rec_util)
     units.insert(0, "rep", rep)
 
-    procedures = _rate(df, ["procedure"])
+    procedures = _rate(df, "procedure", layout.procedure_ids)
     procedures.insert(0, "rep", rep)
-    channels = _rate(df, ["channel"])
+    channels = _rate(df, "channel", CHANNELS)
     channels.insert(0, "rep", rep)
     # only the columns _rate reads: df[resolved] would copy the whole per-dossier table
     month_cols = ["resolved_month", "status", "on_time", "open_overdue"]
-    months = _rate(df.loc[resolved, month_cols], ["resolved_month"]).rename(
+    month_levels = _months(scn, list(df["resolved_month"].cat.categories))
+    months = _rate(df.loc[resolved, month_cols], "resolved_month", month_levels).rename(
         columns={"resolved_month": "month"}
     )
     months.insert(0, "rep", rep)

@@ -28,6 +28,7 @@ import json
 import math
 import time
 from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -47,6 +48,7 @@ from tqdm import tqdm
 
 from sim.executors import Executor, SerialExecutor, make_executor
 from sim.experiment import RepTask, run_replication
+from sim.labels import LANGS
 from sim.results import summarise, t_interval
 from sim.rng import stream
 from sim.scenario import (
@@ -728,6 +730,51 @@ def _error_record(point: SweepPoint, exc: BaseException, rep: int | None) -> dic
     }
 
 
+_STORE_LOCKS: dict[Path, Any] = {}
+
+
+def _acquire_store_lock(out: Path) -> Any:
+    """The lock of a sweep folder, acquired (re-entrant within one thread: the command line
+    takes it before it claims the folder, and run_sweep takes it again)."""
+    from filelock import FileLock, Timeout
+
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise SweepStoreError(str(out), "", f"cannot create the folder ({exc.strerror})") from None
+    key = out.resolve()
+    lock = _STORE_LOCKS.get(key)
+    if lock is None:
+        lock = _STORE_LOCKS[key] = FileLock(key / LOCK_FILE, timeout=0)
+    try:
+        lock.acquire()
+    except Timeout:
+        raise SweepStoreError(
+            str(out),
+            "",
+            f"another sweep is writing to this folder (it holds {LOCK_FILE}): wait for it to "
+            "end, or use another --out",
+        ) from None
+    return lock
+
+
+@contextmanager
+def store_lock(out: str | Path) -> Iterator[None]:
+    """Hold the lock of a sweep folder for the block.
+
+    Raises
+    ------
+    SweepStoreError
+        When another sweep (another process, or another thread) holds it. The operating
+        system releases the lock of a process that dies, so a killed sweep never blocks.
+    """
+    lock = _acquire_store_lock(Path(out))
+    try:
+        yield
+    finally:
+        lock.release()
+
+
 class _Store:
     """The output folder: one Parquet file per finished point, one JSON file per failure."""
 
@@ -739,23 +786,7 @@ class _Store:
 
     def lock(self) -> None:
         """Take the folder's lock, or refuse: another sweep is writing to it."""
-        from filelock import FileLock, Timeout
-
-        try:
-            self.out.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            raise SweepStoreError(str(self.out), "", f"cannot create ({exc.strerror})") from None
-        lock = FileLock(self.out / LOCK_FILE, timeout=0)
-        try:
-            lock.acquire()
-        except Timeout:
-            raise SweepStoreError(
-                str(self.out),
-                "",
-                "another sweep is writing to this folder (it holds "
-                f"{LOCK_FILE}): wait for it to end, or use another --out",
-            ) from None
-        self._lock = lock
+        self._lock = _acquire_store_lock(self.out)
 
     def unlock(self) -> None:
         if self._lock is not None:
@@ -840,6 +871,7 @@ def run_sweep(
     executor: Executor | None = None,
     resume: bool = False,
     progress: bool = False,
+    workbook_lang: str = "vi",
 ) -> SweepResults:
     """Run every point of a sweep (all replications) and collect the results.
 
@@ -855,7 +887,11 @@ def run_sweep(
         scheduler address. The numbers are identical whichever is used.
     resume
         Skip the points already stored in ``out``.
+    workbook_lang
+        Language first in the headers of ``out/results.xlsx`` ("vi" or "en").
     """
+    if workbook_lang not in LANGS:  # refused before any work, not after the sweep
+        raise ValueError(f"unknown language {workbook_lang!r}: use one of {', '.join(LANGS)}")
     sw = sweep if isinstance(sweep, Sweep) else load_sweep(sweep)
     t0 = time.perf_counter()
     store = _Store(Path(out)) if out is not None else None
@@ -863,7 +899,9 @@ def run_sweep(
     if store is not None:
         store.lock()
     try:
-        return _run_locked(sw, store, frames, t0, workers, scheduler, executor, resume, progress)
+        return _run_locked(
+            sw, store, frames, t0, workers, scheduler, executor, resume, progress, workbook_lang
+        )
     finally:
         if store is not None:
             store.unlock()
@@ -879,6 +917,7 @@ def _run_locked(
     executor: Executor | None,
     resume: bool,
     progress: bool,
+    workbook_lang: str,
 ) -> SweepResults:
     if store is not None:
         store.prepare(sw, resume)
@@ -959,7 +998,7 @@ def _run_locked(
     }
     if store is not None:
         res.out = store.out
-        _write_store(res, store)
+        _write_store(res, store, workbook_lang)
     return res
 
 
@@ -1016,8 +1055,9 @@ def point_summary(
     return _with_levels(sw, pd.DataFrame(rows))
 
 
-def _write_store(res: SweepResults, store: _Store) -> None:
+def _write_store(res: SweepResults, store: _Store, workbook_lang: str = "vi") -> None:
     from sim.outputs import MANIFEST, manifest, write_csv, write_json, write_parquet
+    from sim.workbook import WORKBOOK, write_sweep_workbook
 
     out = store.out
     if len(res.replications):
@@ -1025,6 +1065,7 @@ def _write_store(res: SweepResults, store: _Store) -> None:
     write_csv(res.points, out / "points.csv")
     write_csv(res.summary, out / "summary.csv")
     write_csv(res.errors, out / "errors.csv")
+    write_sweep_workbook(res, out / WORKBOOK, lang=workbook_lang)
     sw = res.sweep
     m = manifest(
         "sweep",
@@ -1125,5 +1166,6 @@ __all__ = [
     "run_sweep",
     "run_sweep_task",
     "short_names",
+    "store_lock",
     "table_levels",
 ]

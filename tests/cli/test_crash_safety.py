@@ -110,7 +110,9 @@ def test_run_failing_while_writing_leaves_no_manifest(
     assert len(calls) == 3
     assert not (out / "manifest.json").exists()
     assert calls[2] not in visible(out)  # the failed table never appeared
-    assert hidden(out) == []  # and its temporary file was removed
+    # its temporary file was removed; only the record that the folder is an unfinished result
+    # of this command stays, so that the same command may write into it again
+    assert hidden(out) == [outputs.UNFINISHED]
 
 
 # ----------------------------------------------------------------------------- the writers
