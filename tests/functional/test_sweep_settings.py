@@ -127,7 +127,7 @@ def test_cli_prints_the_warning_and_per_point_seeds(tmp_path):
     assert proc.returncode == 0, proc.stderr
     warnings = [x for x in proc.stderr.splitlines() if x.startswith("warning: ")]
     assert len(warnings) == 1 and "seed: 11 has no effect" in warnings[0]
-    assert "a seed per point" in proc.stdout
+    assert "seed 1-3" in proc.stdout
 
 
 # ----------------------------------------------------------------------------- factor levels
