@@ -240,7 +240,7 @@ def _fake_sweep(base_sweep, x_levels, y_levels):
 
 
 @settings(
-    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
 @given(x_levels=LEVELS, y_levels=st.lists(SCALARS, min_size=1, max_size=2, unique_by=_level))
 def test_any_levels_round_trip_through_the_store_and_a_resume(
