@@ -826,9 +826,9 @@ def scenario_warnings(s: Scenario, written: Iterable[str] | None = None) -> list
     (``field.path: what and why``).
 
     Dated items wholly outside the horizon (outage windows, degradations, surges, outage
-    periods), surges and outage windows of units that are not simulated, agencies that no
-    procedure uses. With ``written`` (see :func:`written_paths`) only the warnings about
-    fields the user wrote are returned.
+    periods), per-unit settings, surges and outage windows of units that are not simulated,
+    agencies that no procedure uses. With ``written`` (see :func:`written_paths`) only the
+    warnings about fields the user wrote are returned.
     """
     out: list[tuple[str, str]] = []
     start = dt.datetime.combine(s.horizon.start, dt.time())
@@ -893,20 +893,6 @@ def scenario_warnings(s: Scenario, written: Iterable[str] | None = None) -> list
                 out.append(
                     (f"{path}.{c}", f"unit {c} ({names[c]}) is not simulated (units.include)")
                 )
-    types_active = {
-        str(t)
-        for c, t in zip(load_units().codes, load_units().frame["type"], strict=True)
-        if c in active
-    }
-    for path, by_type in (
-        ("staffing.by_unit_type", s.staffing.by_unit_type),
-        ("staffing.multiplier_by_unit_type", s.staffing.multiplier_by_unit_type),
-        ("demand.share_multipliers_by_unit_type", s.demand.share_multipliers_by_unit_type),
-        ("network.link_mbps_by_unit_type", s.network.link_mbps_by_unit_type),
-    ):
-        for t in by_type:
-            if t not in types_active:
-                out.append((f"{path}.{t}", f"no simulated unit is a {t} (units.include)"))
     if written is not None:
         paths = list(written)
         out = [(p, m) for p, m in out if any(_related(p, w) for w in paths)]

@@ -206,7 +206,6 @@ WINDOW_IN = {"start": "2025-08-19T08:00:00", "end": "2025-08-19T12:00:00"}
         ),
         ({"staffing.units.QN30": {"reception": 3}}, "staffing.units.QN30", "not simulated"),
         ({"network.link_mbps_by_unit": {"QN01": 50}}, "network.link_mbps_by_unit.QN01", "An Sinh"),
-        ({"network.link_mbps_by_unit_type": {"xã": 50}}, "network.link_mbps_by_unit_type.xã", "xã"),
         ({"agencies.spare": {"min_staff": 1}}, "agencies.spare", "no procedure"),
     ],
 )
