@@ -705,7 +705,7 @@ def _foreign_sweep(out: Path, sweep: Any, resume: bool) -> bool:
 
 def cmd_sweep(args: argparse.Namespace) -> int:
     from sim.outputs import finish_folder
-    from sim.sweep import load_sweep, run_sweep, store_lock
+    from sim.sweep import LOCK_FILE, load_sweep, run_sweep, store_lock
 
     sweep = load_sweep(args.sweep)
     _warn(sweep.warnings)
@@ -721,12 +721,18 @@ def cmd_sweep(args: argparse.Namespace) -> int:
         out = _out_dir(args.out or Path("results") / sweep.name)
         # nothing in the folder is touched unless this sweep holds its lock: a second sweep
         # on it is refused while the first runs (run_sweep takes the same lock again)
+        new_lock = not (out / LOCK_FILE).exists()
         with store_lock(out):
             # a folder holding a sweep that is not to be resumed here is refused by run_sweep,
             # before anything in it is touched; otherwise it is claimed (old derived files
             # and plots cleared, the store of points kept)
             foreign = _foreign_sweep(out, sweep, args.resume)
-            _out_dir(out, kind=None if foreign else "sweep", keep=("sweep.json",))
+            try:
+                _out_dir(out, kind=None if foreign else "sweep", keep=("sweep.json",))
+            except UsageError:
+                if new_lock:  # a refused folder is left as it was
+                    (out / LOCK_FILE).unlink(missing_ok=True)
+                raise
             res = run_sweep(
                 sweep,
                 out,
