@@ -1354,12 +1354,16 @@ def scenario_from_dict(raw: Mapping[str, Any], source: str = "<dict>") -> Scenar
     except ValidationError as exc:
         errors = exc.errors()
         # a misspelt key also makes the intended one 'missing': report the misspelling
-        missing_in = {tuple(e["loc"][:-1]) for e in errors if e["type"] == "missing"}
+        missing: dict[tuple[Any, ...], list[str]] = {}
+        for e in errors:
+            if e["type"] == "missing":
+                missing.setdefault(tuple(e["loc"][:-1]), []).append(str(e["loc"][-1]))
         err = next(
             (
                 e
                 for e in errors
-                if e["type"] == "extra_forbidden" and tuple(e["loc"][:-1]) in missing_in
+                if e["type"] == "extra_forbidden"
+                and did_you_mean(str(e["loc"][-1]), missing.get(tuple(e["loc"][:-1]), []))
             ),
             errors[0],
         )
