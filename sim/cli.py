@@ -23,7 +23,7 @@ from typing import Any
 import pandas as pd
 
 from sim.labels import LABELS, label
-from sim.scenario import ScenarioError, load_scenario
+from sim.scenario import ScenarioError, load_scenario, scenario_warnings, written_paths
 from sim.stats import MIN_REPS, dumps
 
 EXIT_BAD_INPUT = 2
@@ -427,8 +427,16 @@ def _fmt(df: pd.DataFrame, cols: list[str], lang: str = "en") -> str:
     return d.to_string(index=False)
 
 
+def _scenario_warnings(path: Path, scn: Any, overrides: Sequence[str]) -> list[str]:
+    """The scenario's no-effect warnings (``FILE: field: why``), also printed on stderr."""
+    lines = [f"{path}: {w}" for w in scenario_warnings(scn, written_paths(path, overrides))]
+    _warn(lines)
+    return lines
+
+
 def cmd_validate(args: argparse.Namespace) -> int:
     scn = load_scenario(args.scenario, args.overrides)
+    _scenario_warnings(args.scenario, scn, args.overrides)
     print(
         f"{args.scenario}: ok ({scn.name}, {len(scn.unit_codes())} units, "
         f"{len(scn.procedures)} procedures)"
@@ -441,6 +449,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     from sim.outputs import ParquetSink, finish_folder
 
     scn = load_scenario(args.scenario, args.overrides)
+    warnings = _scenario_warnings(args.scenario, scn, args.overrides)
     if args.out:
         _out_dir(args.out, kind="run")  # manifest removed: incomplete until we finish
     sink = ParquetSink(args.out / "dossiers.parquet") if args.out else None
@@ -477,7 +486,11 @@ def cmd_run(args: argparse.Namespace) -> int:
         write_results(
             res,
             args.out,
-            {"overrides": list(args.overrides), "scenario_file": str(args.scenario)},
+            {
+                "overrides": list(args.overrides),
+                "scenario_file": str(args.scenario),
+                "warnings": warnings,
+            },
             workbook_lang=_workbook_lang(args),
         )
         finish_folder(args.out)
@@ -519,6 +532,7 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     from sim.outputs import MANIFEST, finish_folder, manifest, write_csv, write_json
 
     scn = load_scenario(args.scenario, args.overrides)
+    warnings = _scenario_warnings(args.scenario, scn, args.overrides)
     if args.target is not None and not 0.0 < args.target <= 1.0:
         raise UsageError(f"--target must be in (0, 1], got {args.target}")
     if args.grid < 2:
@@ -555,6 +569,7 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
                 scenario=scn.to_dict(),
                 result=res.to_json(),
                 failure=failure,
+                warnings=warnings,
                 files=["curve.csv", MANIFEST, "points.csv", "verification.csv"],
                 plots=[p.name for p in plots],
             ),
@@ -612,6 +627,11 @@ def cmd_compare(args: argparse.Namespace) -> int:
     if len(args.scenarios) < 2:
         raise UsageError("compare needs at least two scenario files (the reference first)")
     scns = [load_scenario(p, args.overrides) for p in args.scenarios]
+    warnings = [
+        w
+        for p, scn in zip(args.scenarios, scns, strict=True)
+        for w in _scenario_warnings(p, scn, args.overrides)
+    ]
     if args.out:
         _out_dir(args.out, kind="comparison")
     auto = args.reps == "auto"
@@ -639,6 +659,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
             {
                 "scenario_files": [str(p) for p in args.scenarios],
                 "overrides": list(args.overrides),
+                "warnings": warnings,
             },
             workbook_lang=_workbook_lang(args),
             plots=plots,
@@ -730,9 +751,10 @@ def _foreign_sweep(out: Path, sweep: Any, resume: bool) -> bool:
 
 def cmd_sweep(args: argparse.Namespace) -> int:
     from sim.outputs import finish_folder
-    from sim.sweep import load_sweep, run_sweep
+    from sim.sweep import LOCK_FILE, load_sweep, run_sweep, store_lock
 
     sweep = load_sweep(args.sweep)
+    _warn(sweep.warnings)
     executor = None
     if args.scheduler:  # connect first: a wrong address is bad input, found before any work
         from sim.executors import make_executor
@@ -742,26 +764,35 @@ def cmd_sweep(args: argparse.Namespace) -> int:
         except (OSError, ValueError) as exc:
             raise UsageError(f"{args.scheduler}: --scheduler: cannot connect ({exc})") from None
     try:
-        out = args.out or Path("results") / sweep.name
-        # a folder holding a sweep that is not to be resumed here is refused by run_sweep,
-        # before anything in it is touched; otherwise it is claimed (old derived files and
-        # plots cleared, the store of points kept)
-        foreign = _foreign_sweep(out, sweep, args.resume)
-        _out_dir(out, kind=None if foreign else "sweep", keep=("sweep.json",))
-        res = run_sweep(
-            sweep,
-            out,
-            workers=args.workers,
-            scheduler=args.scheduler,
-            executor=executor,
-            resume=args.resume,
-            progress=not args.no_progress,
-            workbook_lang=_workbook_lang(args),
-        )
+        out = _out_dir(args.out or Path("results") / sweep.name)
+        # nothing in the folder is touched unless this sweep holds its lock: a second sweep
+        # on it is refused while the first runs (run_sweep takes the same lock again)
+        new_lock = not (out / LOCK_FILE).exists()
+        with store_lock(out):
+            # a folder holding a sweep that is not to be resumed here is refused by run_sweep,
+            # before anything in it is touched; otherwise it is claimed (old derived files
+            # and plots cleared, the store of points kept)
+            foreign = _foreign_sweep(out, sweep, args.resume)
+            try:
+                _out_dir(out, kind=None if foreign else "sweep", keep=("sweep.json",))
+            except UsageError:
+                if new_lock:  # a refused folder is left as it was
+                    (out / LOCK_FILE).unlink(missing_ok=True)
+                raise
+            res = run_sweep(
+                sweep,
+                out,
+                workers=args.workers,
+                scheduler=args.scheduler,
+                executor=executor,
+                resume=args.resume,
+                progress=not args.no_progress,
+                workbook_lang=_workbook_lang(args),
+            )
+            finish_folder(out)
     finally:
         if executor is not None:
             executor.close()
-    finish_folder(out)
     pts = res.points
     lang = _console_lang(args)
     print(
@@ -770,8 +801,8 @@ def cmd_sweep(args: argparse.Namespace) -> int:
             lang,
             name=sweep.name,
             points=len(pts),
-            reps=sweep.reps,
-            seed=sweep.seed,
+            reps=_span([sweep.reps_of(p) for p in sweep.points]),
+            seed=_span([sweep.seed_of(p) for p in sweep.points]),
             seconds=res.wall_seconds,
             workers=res.meta["workers"],
             where=label("con_sweep_on", lang, scheduler=args.scheduler) if args.scheduler else "",
@@ -806,6 +837,18 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     for e in res.errors.itertuples():
         print(f"error: point {e.point_id} ({e.name}): {e.error}", file=sys.stderr)
     return 1 if res.failed else 0
+
+
+def _span(values: Sequence[int]) -> str:
+    """One value, or the smallest and largest of several (per-point seeds or replications)."""
+    distinct = sorted(set(values))
+    return str(distinct[0]) if len(distinct) == 1 else f"{distinct[0]}-{distinct[-1]}"
+
+
+def _warn(lines: Sequence[str]) -> None:
+    """Settings that are legal but have no effect: one line each on stderr."""
+    for line in lines:
+        print(f"warning: {line}", file=sys.stderr)
 
 
 def cmd_plot(args: argparse.Namespace) -> int:
