@@ -317,7 +317,7 @@ def _backlog_blocks(
     scn: Scenario, cal: WorkingCalendar, codes: list[str], seed: int, rep: int
 ) -> list[dict[str, np.ndarray]]:
     """The inherited dossiers of ``initial_backlog``, one block per entry (simulated units)."""
-    if not scn.initial_backlog.enabled:
+    if not scn.initial_backlog.enabled or scn.initial_backlog.handover_date != scn.horizon.start:
         return []
     pids = list(scn.procedures)
     out: list[dict[str, np.ndarray]] = []

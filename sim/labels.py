@@ -373,6 +373,10 @@ LABELS: dict[str, tuple[str, str]] = {
         "Tỷ lệ đúng hạn theo hệ thống một cửa (%)",
     ),
     "legal_on_time": ("On time, legal clock", "Đúng hạn theo thời hạn luật định"),
+    "inherited": (
+        "Dossiers inherited on the first day (per replication)",
+        "Hồ sơ tiếp nhận bàn giao ngày đầu (mỗi lần lặp)",
+    ),
     "recorded_on_time": ("On time, recorded", "Đúng hạn theo hệ thống một cửa"),
     "slow_to_receive_share": (
         "Online dossiers received after 8 working hours (%)",

@@ -151,6 +151,7 @@ def dossier_frame(
             "procedure": pd.Categorical.from_codes(ds.procedure.astype(int), categories=pids),
             "channel": pd.Categorical.from_codes(ds.channel.astype(int), categories=list(CHANNELS)),
             "phi_dia_gioi": ds.home != ds.receiving,
+            "inherited": ~np.isnan(ds.inherited_due),
             "supplement": ds.incomplete.astype(bool) & ~np.isnan(r["supplement_request"]),
             "arrived_at": cal.to_datetime(ds.wall_arrival),
             "reception_start_at": wall(r["reception_start"], "right"),
@@ -282,6 +283,8 @@ def rep_tables(
     n_res = int(resolved.sum())
     n_on = int(df["on_time"].sum())
     late_mask = df["late_cause"].notna()
+    inherited = df["inherited"].to_numpy()
+    n_new = int((~inherited).sum())
     pools = out.pools.copy()
     avail = pools["officer_minutes"] + pools["overtime_minutes"]
     pools["utilisation"] = np.where(
@@ -309,8 +312,14 @@ def rep_tables(
         "slow_to_receive_share": (
             float(df["slow_to_receive"].mean()) if df["slow_to_receive"].notna().any() else NAN
         ),
-        "online_share": float((df["channel"] == "online").mean()) if len(df) else float("nan"),
-        "phi_dia_gioi_share": float(df["phi_dia_gioi"].mean()) if len(df) else float("nan"),
+        # submissions of the horizon (dossiers inherited on the first day aside)
+        "inherited": int(inherited.sum()),
+        "online_share": float((df.loc[~inherited, "channel"] == "online").mean())
+        if n_new
+        else float("nan"),
+        "phi_dia_gioi_share": float(df.loc[~inherited, "phi_dia_gioi"].mean())
+        if n_new
+        else float("nan"),
         "lead_time_working_hours_mean": float(df.loc[resolved, "lead_time_working_hours"].mean()),
         "lead_time_working_hours_p90": float(
             df.loc[resolved, "lead_time_working_hours"].quantile(0.9)

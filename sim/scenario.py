@@ -552,10 +552,14 @@ class InitialBacklog(Model):
 
     Each entry adds ``count`` dossiers at ``unit``, already received (they start at the
     processing step at time 0), with ``consumed_working_days`` of their statutory time
-    already used, and a share ``overdue_share`` already past their deadline.
+    already used, and a share ``overdue_share`` already past their deadline. They are handed
+    over on ``handover_date``: a horizon that starts then has them, a horizon that does not
+    contain the date has none (e.g. a what-if for December), and a horizon that starts
+    before it and contains it is refused.
     """
 
     enabled: bool = False
+    handover_date: dt.date = dt.date(2025, 7, 1)
     entries: list[BacklogEntry] = []
 
 
@@ -816,6 +820,14 @@ def _check_mechanisms(s: Scenario) -> list[tuple[str, str]]:
             errs.append((f"signing.session_times.{i}", str(exc)))
     if s.signing.enabled and not s.signing.session_times:
         errs.append(("signing.session_times", "at least one signing session a day is needed"))
+    ib = s.initial_backlog
+    if ib.enabled and s.horizon.start < ib.handover_date <= s.horizon.end:
+        errs.append(
+            (
+                "initial_backlog.handover_date",
+                "must be the horizon's start, or outside the horizon (no backlog then)",
+            )
+        )
     for i, e in enumerate(s.initial_backlog.entries):
         if e.unit not in units.codes:
             errs.append((f"initial_backlog.entries.{i}.unit", f"unknown unit code {e.unit!r}"))
