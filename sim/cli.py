@@ -1,7 +1,11 @@
 """Command line: parses arguments, loads scenarios, calls the library, prints.
 
 Exit codes: 0 success, 2 bad input (one line on stderr naming the file and field, no
-traceback), 1 internal error, 130 interrupted.
+traceback), 1 internal error or a calibration whose fitted value fails its verification,
+130 interrupted.
+
+Every JSON object printed is strict JSON (:func:`sim.stats.dumps`: undefined values are
+``null``).
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ import pandas as pd
 
 from sim.labels import LABELS, label
 from sim.scenario import ScenarioError, load_scenario
+from sim.stats import MIN_REPS, dumps
 
 EXIT_BAD_INPUT = 2
 STREAM_ERRORS = "tthc-ascii"
@@ -114,6 +119,10 @@ def _out_dir(
     return path
 
 
+def _port(text: str) -> int:
+    return _int_in(text, 1, 65535, "port must be between 1 and 65535, got {v}")
+
+
 def _seed(text: str) -> int:
     return _int_in(text, 0, 2**63 - 1, "seed must be between 0 and 2**63-1")
 
@@ -148,7 +157,8 @@ def _add_precision_args(p: argparse.ArgumentParser, what: str) -> None:
         "--halfwidth",
         type=_halfwidth,
         default=0.002,
-        help=f"with --reps auto: target 95%% half-width of {what} (default 0.002)",
+        help=f"with --reps auto: target 95%% half-width of {what} (default 0.002; "
+        f"never reached with fewer than {MIN_REPS} replications)",
     )
     p.add_argument(
         "--max-reps",
@@ -267,6 +277,19 @@ def build_parser() -> argparse.ArgumentParser:
     )
     pl.add_argument("--plots-dir", type=Path, default=None, help="default RESULTS_DIR/plots")
 
+    ap = sub.add_parser("app", help="start the planner's workbench (web page)")
+    ap.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    ap.add_argument("--port", type=_port, default=8501, help="TCP port (default 8501)")
+    ap.add_argument(
+        "--scenarios", type=Path, default=Path("scenarios"), help="served scenario folder"
+    )
+    ap.add_argument(
+        "--sweeps", type=Path, default=Path("results"), help="folder of sweep stores to browse"
+    )
+    ap.add_argument(
+        "--workers", type=_workers, default=0, help="simulation processes (default 0 = all cores)"
+    )
+
     v = sub.add_parser("validate", help="check a scenario file")
     v.add_argument("scenario", type=Path)
     v.add_argument("--set", dest="overrides", action="append", default=[], metavar="PATH=VALUE")
@@ -277,6 +300,16 @@ def _version() -> str:
     from sim import __version__
 
     return f"tthc-sim {__version__}"
+
+
+def _note_line(note: str | None) -> str:
+    return f"\nNote: {note}." if note else ""
+
+
+def _warn_note(note: str | None) -> None:
+    """With ``--json`` the note is a field of the object; say it on stderr as well."""
+    if note:
+        print(f"warning: {note}", file=sys.stderr)
 
 
 def _console_lang(args: argparse.Namespace) -> str:
@@ -305,7 +338,10 @@ def _print_run(res: Any, scn: Any, lang: str = "en") -> None:
     )
     print(t("run_reps", reps=res.reps, seed=res.seed, seconds=res.wall_seconds))
     print()
-    print(t("run_rate", rate=_pct(res.on_time_rate), low=_pct(lo), high=_pct(hi)))
+    print(
+        t("run_rate", rate=_pct(res.on_time_rate), low=_pct(lo), high=_pct(hi))
+        + _note_line(res.interval_note)
+    )
     print(
         t(
             "run_counts",
@@ -447,10 +483,8 @@ def cmd_run(args: argparse.Namespace) -> int:
         finish_folder(args.out)
     precision = res.meta.get("precision")
     if args.json:
-        obj = res.to_json()
-        if precision:
-            obj["precision"] = precision
-        sys.stdout.write(json.dumps(obj) + "\n")
+        _warn_note(res.interval_note)
+        sys.stdout.write(dumps(res.to_json()) + "\n")
     else:
         lang = _console_lang(args)
         _print_run(res, scn, lang)
@@ -463,11 +497,12 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 def _precision_line(p: dict[str, Any], what: str, lang: str = "en") -> str:
     """The ``--reps auto`` outcome; ``what`` is the label key (``con_<what>``) of the KPI."""
-    state = (
-        label("con_reached", lang)
-        if p["reached"]
-        else label("con_not_reached", lang, max_reps=p["max_reps"])
-    )
+    if p["reached"]:
+        state = label("con_reached", lang)
+    elif p["reps"] < p.get("min_reps", 0):
+        state = label("con_not_reached_min", lang, min_reps=p["min_reps"], max_reps=p["max_reps"])
+    else:
+        state = label("con_not_reached", lang, max_reps=p["max_reps"])
     return label(
         "con_precision",
         lang,
@@ -480,7 +515,7 @@ def _precision_line(p: dict[str, Any], what: str, lang: str = "en") -> str:
 
 
 def cmd_calibrate(args: argparse.Namespace) -> int:
-    from sim.calibrate import CalibrationError, calibrate, write_value
+    from sim.calibrate import CalibrationError, CalibrationFailed, calibrate, write_value
     from sim.outputs import MANIFEST, finish_folder, manifest, write_csv, write_json
 
     scn = load_scenario(args.scenario, args.overrides)
@@ -492,6 +527,7 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
         raise UsageError(f"--bounds must be finite numbers, got {args.bounds}")
     if args.out:
         _out_dir(args.out, kind="calibrate")  # manifest removed: incomplete until we finish
+    failure: str | None = None
     try:
         res = calibrate(
             scn,
@@ -504,6 +540,8 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
             workers=args.workers,
             progress=not args.no_progress,
         )
+    except CalibrationFailed as exc:  # a fit that misses its target: reported, never written
+        res, failure = exc.result, str(exc)
     except CalibrationError as exc:
         raise UsageError(f"{args.scenario}: calibration: {exc}") from None
     if args.out:
@@ -516,23 +554,28 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
                 "calibrate",
                 scenario=scn.to_dict(),
                 result=res.to_json(),
+                failure=failure,
                 files=["curve.csv", MANIFEST, "points.csv", "verification.csv"],
                 plots=[p.name for p in plots],
             ),
             args.out / MANIFEST,
         )
         finish_folder(args.out)
-    if args.write:
+    if args.write and failure is None:
         note = f"calibrated: {res.kpi} {res.achieved:.4f} (target {res.target})"
         write_value(args.scenario, res.parameter, res.value, note)
     if args.json:
-        sys.stdout.write(json.dumps(res.to_json()) + "\n")
-        return 0
-    print(res.report())
-    if args.out:
-        print(f"\nPlot and points written to {args.out}/")
-    if args.write:
-        print(f"Wrote {res.parameter} = {res.value:.6f} into {args.scenario}")
+        sys.stdout.write(dumps(res.to_json()) + "\n")
+    else:
+        print(res.report())
+        if args.out:
+            print(f"\nPlot and points written to {args.out}/")
+        if args.write and failure is None:
+            print(f"Wrote {res.parameter} = {res.value:.6f} into {args.scenario}")
+    if failure is not None:
+        unwritten = "; nothing written into the scenario" if args.write else ""
+        print(f"error: {args.scenario}: calibration failed: {failure}{unwritten}", file=sys.stderr)
+        return 1
     return 0
 
 
@@ -564,6 +607,7 @@ def _ci(metric: str, lo: float, hi: float) -> str:
 
 def cmd_compare(args: argparse.Namespace) -> int:
     from sim.compare import compare, write_comparison
+    from sim.stats import interval_note
 
     if len(args.scenarios) < 2:
         raise UsageError("compare needs at least two scenario files (the reference first)")
@@ -600,8 +644,10 @@ def cmd_compare(args: argparse.Namespace) -> int:
             plots=plots,
         )
         finish_folder(args.out)
+    note = interval_note(cmp.reps)
     if args.json:
-        sys.stdout.write(json.dumps(cmp.to_json(), default=str) + "\n")
+        _warn_note(note)
+        sys.stdout.write(dumps(cmp.to_json()) + "\n")
         return 0
     lang = _console_lang(args)
 
@@ -611,7 +657,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
     def metric_name(metric: str) -> str:
         return metric if lang == "en" else label(metric, lang)
 
-    print(t("cmp_head", reps=cmp.reps, seed=cmp.seed, seconds=cmp.wall_seconds))
+    print(t("cmp_head", reps=cmp.reps, seed=cmp.seed, seconds=cmp.wall_seconds) + _note_line(note))
     for k, (name, path) in enumerate(zip(cmp.labels, args.scenarios, strict=True)):
         print(f"  {t('reference') if k == 0 else f'[{k}]':>9}: {name}  ({path})")
     if "precision" in cmp.meta:
@@ -791,6 +837,58 @@ def cmd_plot(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_app(args: argparse.Namespace) -> int:
+    """Start the Streamlit server of :mod:`sim.app.main` (replaces this process)."""
+    import importlib.util
+
+    from sim.app.core import ENV_SCENARIOS, ENV_SWEEPS, ENV_WORKERS, scenario_files
+
+    folder = args.scenarios
+    if not folder.is_dir():
+        raise UsageError(f"{folder}: --scenarios: not a folder")
+    if not scenario_files(folder):
+        raise UsageError(f"{folder}: --scenarios: no scenario file (*.yaml) in the folder")
+    if importlib.util.find_spec("streamlit") is None:
+        raise UsageError("the workbench needs Streamlit: pip install 'tthc-sim[app]'")
+    script = Path(__file__).with_name("app") / "main.py"
+    env = {
+        **os.environ,
+        ENV_SCENARIOS: str(folder.resolve()),
+        ENV_SWEEPS: str(args.sweeps.resolve()),
+        ENV_WORKERS: str(args.workers),
+    }
+    argv = [
+        sys.executable,
+        "-m",
+        "streamlit",
+        "run",
+        str(script),
+        "--server.address",
+        args.host,
+        "--server.port",
+        str(args.port),
+        "--server.headless",
+        "true",
+        "--server.maxUploadSize",
+        "1",  # MB; the app itself refuses scenarios over sim.app.core.MAX_UPLOAD_BYTES
+        "--server.fileWatcherType",
+        "none",
+        "--server.enableXsrfProtection",
+        "true",
+        "--runner.postScriptGC",
+        "false",  # a full garbage collection after every rerun stalls the server
+        "--browser.gatherUsageStats",
+        "false",
+        "--client.toolbarMode",
+        "viewer",
+        "--global.developmentMode",
+        "false",
+    ]
+    print(f"tthc-sim app: http://{args.host}:{args.port}  (scenarios: {folder})", flush=True)
+    os.execve(sys.executable, argv, env)
+    return 0  # pragma: no cover - execve does not return
+
+
 COMMANDS = {
     "run": cmd_run,
     "validate": cmd_validate,
@@ -798,6 +896,7 @@ COMMANDS = {
     "compare": cmd_compare,
     "sweep": cmd_sweep,
     "plot": cmd_plot,
+    "app": cmd_app,
 }
 
 

@@ -48,7 +48,7 @@ from tqdm import tqdm
 from sim.executors import Executor, SerialExecutor, make_executor
 from sim.experiment import RepTask, run_replication
 from sim.labels import LANGS
-from sim.results import summarise, t_interval
+from sim.results import summarise
 from sim.rng import stream
 from sim.scenario import (
     Scenario,
@@ -58,6 +58,7 @@ from sim.scenario import (
     scenario_from_dict,
     set_path,
 )
+from sim.stats import dumps, kpi_interval
 
 POINTS_DIR = "points"
 ERRORS_DIR = "errors"
@@ -209,7 +210,7 @@ class Sweep:
 
 def canonical_json(data: Any) -> str:
     """JSON with sorted keys and no spaces: equal data give equal text."""
-    return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+    return dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
 def _level_key(v: Any) -> Any:
@@ -750,7 +751,7 @@ def point_summary(
         row["reps"] = 0 if g is None else len(g)
         for k in POINT_KPIS:
             if g is not None and k in g.columns:
-                m, lo, hi = t_interval(g[k])
+                m, lo, hi = kpi_interval(g, k)
             else:
                 m = lo = hi = float("nan")
             row[k] = m

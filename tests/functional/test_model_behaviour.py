@@ -29,24 +29,16 @@ def paired(a, b, metric: str) -> tuple[float, float, float]:
 
 
 def test_conservation_every_replication(quick):
+    # arrived == resolved + open per replication is the invariant checker's (run raises
+    # otherwise; tests/unit/test_invariant_checker.py): here the tables that it does not see
     res = run(quick, reps=3, keep_dossiers=True)
     r = res.replications
-    assert (r["arrived"] == r["resolved"] + r["open"]).all()
-    # and the per-dossier table agrees with the counts, unit by unit
     d = res.dossiers
     assert d is not None
     assert len(d) == r["arrived"].sum()
     counts = d.groupby(["rep", "unit"], observed=True).size()
     assert counts.sum() == res.units["arrived"].sum()
     assert (res.units["arrived"] == res.units["resolved"] + res.units["open"]).all()
-
-
-def test_no_dossier_resolved_before_it_arrived(quick):
-    res = run(quick, reps=1)
-    d = res.dossiers
-    done = d["status"] == "resolved"
-    assert (d.loc[done, "resolved_at"] >= d.loc[done, "arrived_at"]).all()
-    assert (d.loc[done, "lead_time_working_hours"] >= 0).all()
 
 
 def test_same_seed_identical_frames(quick):
