@@ -57,7 +57,13 @@ class Dossiers:
     incomplete: np.ndarray  # bool
     supplement_delay_minutes: np.ndarray  # wall minutes until the applicant supplements
     key: np.ndarray  # stable identity under common random numbers (int64, see generate)
-    inherited_due: np.ndarray  # deadline (working minutes) of an inherited dossier, else NaN
+    # deadline (working minutes) of a dossier inherited on the first day, else NaN
+    # (all NaN when not given)
+    inherited_due: np.ndarray = None  # type: ignore[assignment]
+
+    def __post_init__(self) -> None:
+        if self.inherited_due is None:
+            self.inherited_due = np.full(len(self.arrival), np.nan)
 
     def __len__(self) -> int:
         return len(self.arrival)
