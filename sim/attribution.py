@@ -10,6 +10,17 @@ replications (same streams, so the same applicants with the same work) with
 * ``supplements``: every dossier complete at the first check;
 * ``staffing``: ten times the officers everywhere, all present every day;
 
+and, for each lateness mechanism that the scenario switches on,
+
+* ``land_external``: no commune confirmation or other agency's opinion on the land route;
+* ``financial_obligation``: no tax notice or payment on the land route;
+* ``data_sync``: no failed synchronisation with the national portal;
+* ``system_degradation``: no degraded period of the named systems;
+* ``signing``: approvals at once, without waiting for a signing session;
+* ``closing_lag``: dossiers closed in the system as soon as the work is done;
+* ``recorded_waits``: the recorded clock pauses for supplements and financial obligations
+  as the legal one does;
+
 and matches dossiers by their stable key. A late dossier can be rescued by several
 counterfactuals, so the shares need not sum to one.
 """
@@ -49,11 +60,40 @@ def counterfactuals(scn: Scenario) -> dict[str, Scenario]:
         staffed[f"agencies.{aid}.multiplier"] = min(
             MAX_MULTIPLIER, 10.0 * scn.agencies[aid].multiplier
         )
-    return {
+    out = {
         "network": scn.with_changes(no_network, f"<{scn.name}: perfect network>"),
         "supplements": scn.with_changes(complete, f"<{scn.name}: complete dossiers>"),
         "staffing": scn.with_changes(staffed, f"<{scn.name}: ample staff>"),
     }
+    for cause, changes in _mechanism_changes(scn).items():
+        out[cause] = scn.with_changes(changes, f"<{scn.name}: no {cause}>")
+    return out
+
+
+def _mechanism_changes(scn: Scenario) -> dict[str, dict[str, Any]]:
+    """Changes that remove one lateness mechanism (only those the scenario has on)."""
+    out: dict[str, dict[str, Any]] = {}
+    if scn.land_route.enabled:
+        out["land_external"] = {
+            "land_route.consultation_probability": 0.0,
+            "land_route.branches": {},
+        }
+        out["financial_obligation"] = {"land_route.financial_obligation_probability": {}}
+    if scn.systems.enabled:
+        out["data_sync"] = {"systems.sync_failure_probability": 0.0}
+        if any(s.degraded for s in scn.systems.named.values()):
+            out["system_degradation"] = {
+                f"systems.named.{k}.degraded": [] for k in scn.systems.named
+            }
+    if scn.signing.enabled:
+        out["signing"] = {"signing.enabled": False}
+    if scn.recorded_clock.enabled:
+        out["closing_lag"] = {"recorded_clock.closing_lag_probability": 0.0}
+        out["recorded_waits"] = {
+            "recorded_clock.supplement_wait_counted_probability": 0.0,
+            "recorded_clock.financial_wait_counted_probability": 0.0,
+        }
+    return out
 
 
 def _late(frame: pd.DataFrame) -> pd.Series:

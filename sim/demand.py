@@ -25,6 +25,7 @@ network or another unit's demand leaves these arrays untouched (common random nu
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass, fields
 
 import numpy as np
@@ -36,6 +37,8 @@ from sim.rng import stream
 from sim.scenario import CHANNELS, WEEKDAYS, Scenario
 
 IN_PERSON, ONLINE, POST = 0, 1, 2
+BACKLOG_BLOCK = 1 << 20
+"""Key blocks of the inherited dossiers start here (entry k of the backlog: block + k)."""
 
 
 @dataclass
@@ -54,6 +57,13 @@ class Dossiers:
     incomplete: np.ndarray  # bool
     supplement_delay_minutes: np.ndarray  # wall minutes until the applicant supplements
     key: np.ndarray  # stable identity under common random numbers (int64, see generate)
+    # deadline (working minutes) of a dossier inherited on the first day, else NaN
+    # (all NaN when not given)
+    inherited_due: np.ndarray = None  # type: ignore[assignment]
+
+    def __post_init__(self) -> None:
+        if self.inherited_due is None:
+            self.inherited_due = np.full(len(self.arrival), np.nan)
 
     def __len__(self) -> int:
         return len(self.arrival)
@@ -185,10 +195,14 @@ def generate(
     online_day = np.where(working, wday, scn.demand.non_working_day_online_factor)
     work_days_idx = np.flatnonzero(working)
 
-    blocks: list[dict[str, np.ndarray]] = []
+    blocks: list[dict[str, np.ndarray]] = _backlog_blocks(scn, cal, codes, seed, rep)
     for h, code in enumerate(codes):
         utype = str(frame["type"].iloc[h])
         share = procedure_shares(scn, utype)
+        by_unit = scn.demand.share_multipliers_by_unit.get(code)
+        if by_unit and any(m != 1.0 for m in by_unit.values()):
+            share = share * np.array([by_unit.get(pid, 1.0) for pid in scn.procedures], float)
+            share = share / share.sum() if share.sum() > 0 else share
         p_chan = share @ chan  # P(channel) at this home unit
         recv_p = weights.copy()
         recv_p[h] = 0.0
@@ -260,6 +274,7 @@ def generate(
                     # (home unit, channel, draw order): the same dossier in every scenario
                     # that shares these streams, whatever the order of arrival
                     key=(h * 3 + c) * (1 << 32) + np.arange(n, dtype=np.int64),
+                    inherited_due=np.full(n, np.nan),
                 )
             )
 
@@ -271,5 +286,167 @@ def generate(
     arrival = cal.to_working(cat["wall_arrival"])
     # FIFO: by working arrival, then by submission time (a night's online dossiers are
     # queued in the order they were submitted), then by block order (stable)
-    order = np.lexsort((cat["wall_arrival"], arrival))
+    # inherited dossiers (all at time 0) come first
+    order = np.lexsort((cat["wall_arrival"], np.isnan(cat["inherited_due"]), arrival))
     return Dossiers(arrival=arrival[order], **{k: v[order] for k, v in cat.items()})
+
+
+@dataclass
+class MechanismDraws:
+    """Per-dossier random quantities of the lateness mechanisms (in dossier order).
+
+    Each mechanism draws from streams of its own, one per block (home unit x channel) in the
+    block's draw order (the low bits of :attr:`Dossiers.key`), so switching a mechanism on
+    or off, or changing its parameters, leaves every other draw untouched (common random
+    numbers). A mechanism that is off draws nothing; its arrays are then empty.
+
+    Uniforms ``*_u`` (float32) decide whether a dossier meets the step (``u < probability``); delays
+    are in wall minutes (calendar time) unless named ``*_working_minutes``; ``printing`` is
+    officer minutes.
+    """
+
+    consultation_u: np.ndarray
+    consultation_delay: np.ndarray  # wall minutes, before the branch factor
+    financial_u: np.ndarray
+    tax_notice_delay: np.ndarray  # wall minutes
+    payment_delay: np.ndarray  # wall minutes
+    printing: np.ndarray  # officer minutes
+    closing_u: np.ndarray
+    closing_lag_working_minutes: np.ndarray
+    supplement_counted_u: np.ndarray
+    financial_counted_u: np.ndarray
+    sync_u: np.ndarray
+    sync_delay: np.ndarray  # wall minutes
+
+
+def _backlog_blocks(
+    scn: Scenario, cal: WorkingCalendar, codes: list[str], seed: int, rep: int
+) -> list[dict[str, np.ndarray]]:
+    """The inherited dossiers of ``initial_backlog``, one block per entry (simulated units)."""
+    if not scn.initial_backlog.enabled or scn.initial_backlog.handover_date != scn.horizon.start:
+        return []
+    pids = list(scn.procedures)
+    out: list[dict[str, np.ndarray]] = []
+    for k, e in enumerate(scn.initial_backlog.entries):
+        if e.unit not in codes or e.count == 0:
+            continue
+        n, u, j = e.count, codes.index(e.unit), pids.index(e.procedure)
+        pr = scn.procedures[e.procedure]
+        g = stream(seed, rep, "backlog", k)
+        consumed = np.floor(e.consumed_working_days.sample(g, n))
+        overdue = g.random(n) < e.overdue_share
+        pro = pr.processing_minutes.sample(g, n) if pr.processing_minutes else np.zeros(n)
+        app = pr.approval_minutes.sample(g, n) if pr.approval_minutes else np.zeros(n)
+        left = np.maximum(pr.deadline_working_days - consumed, 0).astype(np.int64)
+        due = cal.deadlines(np.zeros(n), left)
+        out.append(
+            dict(
+                wall_arrival=np.zeros(n),
+                home=np.full(n, u, dtype=np.int16),
+                receiving=np.full(n, u, dtype=np.int16),
+                procedure=np.full(n, j, dtype=np.int16),
+                channel=np.full(n, IN_PERSON, dtype=np.int8),
+                reception_minutes=np.zeros(n),
+                processing_minutes=pro,
+                approval_minutes=app,
+                incomplete=np.zeros(n, dtype=bool),
+                supplement_delay_minutes=np.zeros(n),
+                key=(BACKLOG_BLOCK + k) * (1 << 32) + np.arange(n, dtype=np.int64),
+                inherited_due=np.where(overdue, 0.0, due).astype(float),
+            )
+        )
+    return out
+
+
+def _u32(g: np.random.Generator, m: int) -> np.ndarray:
+    """``m`` uniforms in [0, 1) as float32 (half the memory; ample for a probability)."""
+    return g.random(m, dtype=np.float32)
+
+
+def _per_block(
+    ds: Dossiers,
+    codes: list[str],
+    seed: int,
+    rep: int,
+    name: str,
+    draw: Callable[[np.random.Generator, int], list[np.ndarray]],
+) -> list[np.ndarray]:
+    """Arrays drawn block by block from the stream ``(name, unit, channel)``, in dossier order."""
+    n = len(ds)
+    order = np.argsort(ds.key, kind="stable")
+    block = ds.key[order] >> 32
+    cuts = np.flatnonzero(np.diff(block)) + 1
+    outs: list[np.ndarray] | None = None
+    for seg in np.split(np.arange(n), cuts) if n else []:
+        b = int(block[seg[0]])
+        if b >= BACKLOG_BLOCK:
+            g = stream(seed, rep, name, "backlog", b - BACKLOG_BLOCK)
+        else:
+            h, c = divmod(b, 3)
+            g = stream(seed, rep, name, codes[h], CHANNELS[c])
+        values = draw(g, len(seg))
+        if outs is None:
+            outs = [np.empty(n, dtype=v.dtype) for v in values]
+        for out, v in zip(outs, values, strict=True):
+            out[order[seg]] = v
+    return outs if outs is not None else []
+
+
+def draw_mechanisms(
+    scn: Scenario, ds: Dossiers, codes: list[str], seed: int, rep: int
+) -> MechanismDraws:
+    """Draw the per-dossier quantities of the mechanisms that are on (see the class doc)."""
+    none = np.empty(0)
+    day = float(MINUTES_PER_DAY)
+    lr, rc, sy = scn.land_route, scn.recorded_clock, scn.systems
+    consult_u = consult = fin_u = tax = pay = printing = none
+    closing_u = closing = sync_u = sync = supp_counted_u = fin_counted_u = none
+    n = len(ds)
+    if lr.enabled and n:
+        consult_u, consult = _per_block(
+            ds, codes, seed, rep, "land_consultation",
+            lambda g, m: [_u32(g, m), lr.consultation_delay_days.sample(g, m) * day],
+        )  # fmt: skip
+        fin_u, tax, pay = _per_block(
+            ds, codes, seed, rep, "land_financial",
+            lambda g, m: [
+                _u32(g, m),
+                lr.tax_notice_delay_days.sample(g, m) * day,
+                lr.payment_delay_days.sample(g, m) * day,
+            ],
+        )  # fmt: skip
+        (printing,) = _per_block(
+            ds, codes, seed, rep, "land_printing", lambda g, m: [lr.printing_minutes.sample(g, m)]
+        )
+    if rc.enabled and n:
+        closing_u, closing = _per_block(
+            ds, codes, seed, rep, "closing_lag",
+            lambda g, m: [_u32(g, m), rc.closing_lag_working_hours.sample(g, m) * 60.0],
+        )  # fmt: skip
+        supp_counted_u, fin_counted_u = _per_block(
+            ds,
+            codes,
+            seed,
+            rep,
+            "recorded_pauses",
+            lambda g, m: [_u32(g, m), _u32(g, m)],
+        )
+    if sy.enabled and n:
+        sync_u, sync = _per_block(
+            ds, codes, seed, rep, "sync_failure",
+            lambda g, m: [_u32(g, m), sy.sync_fix_delay_days.sample(g, m) * day],
+        )  # fmt: skip
+    return MechanismDraws(
+        consult_u,
+        consult,
+        fin_u,
+        tax,
+        pay,
+        printing,
+        closing_u,
+        closing,
+        supp_counted_u,
+        fin_counted_u,
+        sync_u,
+        sync,
+    )

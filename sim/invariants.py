@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from sim.calendar import MINUTES_PER_DAY, WorkingCalendar
-from sim.model import RepOutput
+from sim.records import RepOutput
 from sim.results import RepTables
 
 EPS = 1e-6

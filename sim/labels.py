@@ -494,6 +494,48 @@ LABELS: dict[str, tuple[str, str]] = {
         "Late: officers' working time (per replication)",
         "Trễ hạn do thời gian xử lý (mỗi lần lặp)",
     ),
+    "late_land_external": (
+        "Late: commune confirmation or other agency, land (per replication)",
+        "Trễ hạn do chờ xác nhận của xã hoặc ý kiến cơ quan khác, đất đai (mỗi lần lặp)",
+    ),
+    "late_financial_obligation": (
+        "Late: tax notice and payment (per replication)",
+        "Trễ hạn do chờ thông báo và thực hiện nghĩa vụ tài chính (mỗi lần lặp)",
+    ),
+    "late_data_sync": (
+        "Late: data synchronisation (per replication)",
+        "Trễ hạn do lỗi đồng bộ dữ liệu (mỗi lần lặp)",
+    ),
+    "late_signing": (
+        "Late: waiting for the leader's signature (per replication)",
+        "Trễ hạn do chờ lãnh đạo ký (mỗi lần lặp)",
+    ),
+    "late_closing_lag": (
+        "Late: closed late in the system (per replication)",
+        "Trễ hạn do kết thúc hồ sơ trên hệ thống muộn (mỗi lần lặp)",
+    ),
+    "legal_on_time_rate": (
+        "On-time rate, legal clock (%)",
+        "Tỷ lệ đúng hạn theo thời hạn luật định (%)",
+    ),
+    "recorded_on_time_rate": (
+        "On-time rate, recorded by the one-stop system (%)",
+        "Tỷ lệ đúng hạn theo hệ thống một cửa (%)",
+    ),
+    "legal_on_time": ("On time, legal clock", "Đúng hạn theo thời hạn luật định"),
+    "inherited": (
+        "Dossiers inherited on the first day (per replication)",
+        "Hồ sơ tiếp nhận bàn giao ngày đầu (mỗi lần lặp)",
+    ),
+    "recorded_on_time": ("On time, recorded", "Đúng hạn theo hệ thống một cửa"),
+    "slow_to_receive_share": (
+        "Online dossiers received after 8 working hours (%)",
+        "Hồ sơ trực tuyến tiếp nhận chậm quá 8 giờ làm việc (%)",
+    ),
+    "utilisation_signing": (
+        "Signing leader utilisation (%)",
+        "Mức độ sử dụng lãnh đạo ký duyệt (%)",
+    ),
     "utilisation_economy": (
         "Economy officer utilisation (%)",
         "Mức độ sử dụng cán bộ kinh tế (%)",

@@ -15,13 +15,15 @@ with ``rho_sys = busy officers in the province / system_capacity_sessions`` and
 ``rho_link = (background + busy officers at the unit * per-officer traffic) / bandwidth``,
 both capped at ``max_utilisation`` (an M/M/1-like stretch: latency grows sharply near
 saturation). Officers stay busy while they wait for the system, so short capacity lengthens
-officer time per dossier and queues.
+officer time per dossier and queues. ``slowdown`` is the product of the factors of the
+``network.degradations`` and of the degraded periods of the named ``systems`` (when that
+mechanism is on) that cover the moment and the dossier's procedure.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -117,6 +119,9 @@ class NetworkState:
     system_down_wall: tuple[np.ndarray, np.ndarray]  # blocks online submission
     degradations: list[tuple[float, float, float, frozenset[int] | None]]
     down_minutes: np.ndarray  # working minutes without system access, per unit
+    # per procedure: offset into down_starts / down_ends of the lists that add the outages
+    # of the named systems it uses (0: the unit's own lists; unit u's list is u + offset)
+    procedure_offset: list[int] = field(default_factory=list)
 
 
 def build_network(
@@ -193,7 +198,18 @@ def build_network(
         )
         if b > a:
             degr.append((a, b, float(d.response_factor), procs))
+    if scn.systems.enabled:
+        # a named system's degraded period slows only the procedures that use it
+        for sysm in scn.systems.named.values():
+            procs = frozenset(procedure_ids.index(p) for p in sysm.procedures)
+            for per in sysm.degraded:
+                a = float(cal.to_working(np.array([cal.wall_minutes(per.start)]))[0])
+                b = float(cal.to_working(np.array([cal.wall_minutes(per.end)]))[0])
+                if b > a and per.response_factor > 1.0 and procs:
+                    degr.append((a, b, float(per.response_factor), procs))
+    offsets = _named_system_outages(scn, cal, procedure_ids, down_s, down_e, seed, rep)
     return NetworkState(
+        procedure_offset=offsets,
         down_starts=down_s,
         down_ends=down_e,
         fallback_starts=fb_s,
@@ -204,6 +220,56 @@ def build_network(
         degradations=degr,
         down_minutes=down_minutes,
     )
+
+
+def _named_system_outages(
+    scn: Scenario,
+    cal: WorkingCalendar,
+    procedure_ids: list[str],
+    down_s: list[list[float]],
+    down_e: list[list[float]],
+    seed: int,
+    rep: int,
+) -> list[int]:
+    """Append per-unit down lists for each set of named systems with outages that some
+    procedure uses (in place); return each procedure's offset into the lists."""
+    offsets = [0] * len(procedure_ids)
+    if not scn.systems.enabled:
+        return offsets
+    horizon_min = float(scn.horizon.days * MINUTES_PER_DAY)
+    own: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+    for name, sysm in scn.systems.named.items():
+        s, e = _renewal(
+            sysm.outages,
+            sysm.outages.mtbf_hours,
+            stream(seed, rep, "outages", "named_system", name),
+            horizon_min,
+            scn.horizon.start,
+        )
+        if sysm.down:
+            s = np.concatenate([s, [cal.wall_minutes(w.start) for w in sysm.down]])
+            e = np.concatenate([e, [cal.wall_minutes(w.end) for w in sysm.down]])
+        if len(s):
+            own[name] = (cal.to_working(s), cal.to_working(e))
+    n_units = len(down_s)
+    combos: dict[tuple[str, ...], int] = {}
+    for j, pid in enumerate(procedure_ids):
+        used = tuple(k for k, sysm in scn.systems.named.items() if pid in sysm.procedures)
+        used = tuple(k for k in used if k in own)
+        if not used:
+            continue
+        if used not in combos:
+            combos[used] = len(down_s)
+            ss = np.concatenate([own[k][0] for k in used])
+            ee = np.concatenate([own[k][1] for k in used])
+            for u in range(n_units):
+                ms, me = merge_intervals(
+                    np.concatenate([down_s[u], ss]), np.concatenate([down_e[u], ee])
+                )
+                down_s.append(ms.tolist())
+                down_e.append(me.tolist())
+        offsets[j] = combos[used]
+    return offsets
 
 
 def shift_out_of_outages(wall: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:

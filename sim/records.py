@@ -1,4 +1,10 @@
-"""Columnar recording of per-dossier timestamps.
+"""The data types of a replication: its layout, its per-dossier records and its output.
+
+:class:`Layout` (pools and routing of a scenario) and :class:`RepOutput` (everything one
+replication produced) live here, below the model, so that :mod:`sim.results` and
+:mod:`sim.invariants` read a replication without importing :mod:`sim.model`.
+
+Columnar recording of per-dossier timestamps:
 
 One preallocated column per quantity, indexed by dossier number. Columns are
 :class:`array.array` of C doubles: the model stores Python floats into them at list speed
@@ -12,6 +18,9 @@ from array import array
 from dataclasses import dataclass, fields
 
 import numpy as np
+import pandas as pd
+
+from sim.demand import Dossiers, MechanismDraws
 
 NAN = float("nan")
 
@@ -35,6 +44,10 @@ class Records:
     wait_network: array[float]
     wait_supplement: array[float]
     received_by: array[float]
+    # lateness mechanisms (NaN when the dossier did not meet the step)
+    wait_external: array[float]  # land: commune confirmation / other agency (calendar)
+    wait_financial: array[float]  # land: tax notice and payment (calendar)
+    wait_signing: array[float]  # waiting for the leader's next signing session
 
     @classmethod
     def allocate(cls, n: int) -> Records:
@@ -45,3 +58,35 @@ class Records:
         return {
             f.name: np.frombuffer(getattr(self, f.name), dtype=np.float64) for f in fields(self)
         }
+
+
+@dataclass
+class Layout:
+    """Units, pools and routing of a scenario (no randomness; reused by all replications)."""
+
+    codes: list[str]
+    frame: pd.DataFrame
+    procedure_ids: list[str]
+    pool_specs: list[tuple[str, str, int, int, int]]  # name, kind, unit, net_unit, staff
+    reception_pool: np.ndarray  # per unit
+    processing_pool: np.ndarray  # (procedure, unit) -> pool, by the unit that handles it
+    approval_pool: np.ndarray  # (procedure, unit)
+    handled_by: np.ndarray  # per procedure: 0 receiving, 1 home, 2 agency
+    deadline_days: np.ndarray
+    interactions: np.ndarray  # (procedure, 4): reception, transfer, processing, approval
+    reception_groups: list[list[int]]  # per unit: reception pools its online dossiers may use
+
+
+@dataclass
+class RepOutput:
+    """Everything one replication produced (arrays; frames are built in sim.results)."""
+
+    rep: int
+    seed: int
+    dossiers: Dossiers
+    records: Records
+    pools: pd.DataFrame
+    horizon_end: float  # working minutes
+    down_minutes: np.ndarray
+    events: int
+    draws: MechanismDraws | None = None  # per-dossier draws of the lateness mechanisms

@@ -8,9 +8,20 @@ KPI definitions follow the provincial reports:
   ``open_overdue`` (their deadline has already passed); they are never dropped;
 * per-month rates count dossiers by the month in which they were resolved;
 * a late dossier's *cause* is the largest of the delays that ate into its deadline: waiting
-  for officers (``queueing``), waiting for the system or the network (``network``), waiting
-  for the applicant's supplements when the clock keeps running (``supplements``), or the
-  officers' own working time (``service``).
+  for officers (``queueing``, the staff queue), waiting for the system or the network
+  (``network``: outages and slow periods), waiting for the applicant's supplements when the
+  clock counts them (``supplements``), the officers' own working time (``service``), and the
+  lateness mechanisms: the land route's commune confirmation or other agency
+  (``land_external``), the tax notice and payment (``financial_obligation``, recorded clock
+  only), a failed synchronisation with the national portal (``data_sync``, recorded clock),
+  waiting for the leader's signing session (``signing``) and the closing lag (``closing_lag``,
+  recorded clock);
+* two clocks (:mod:`sim.clocks`): ``legal_on_time_rate`` and ``recorded_on_time_rate``; with
+  ``recorded_clock`` on, the headline ``on_time_rate``, ``on_time``, ``open_overdue`` and the
+  causes follow the recorded clock (the province's 98.5% is a recorded figure), otherwise the
+  legal one; ``slow_to_receive_share``: online dossiers not received within
+  ``reception.online_receive_within_working_hours`` (8 working hours), among the online
+  dossiers received or whose limit passed within the horizon.
 
 Summaries give the mean over replications, the standard deviation and a 95% interval over
 replications (each replication is one independent observation) that respects the KPI's
@@ -26,12 +37,24 @@ import numpy as np
 import pandas as pd
 
 from sim.calendar import WorkingCalendar
+from sim.clocks import clocks
 from sim.demand import IN_PERSON
-from sim.model import Layout, RepOutput
+from sim.records import Layout, RepOutput
 from sim.scenario import CHANNELS, Scenario
 from sim.stats import kpi_interval, t_interval
 
-CAUSES = ("queueing", "network", "supplements", "service")
+NAN = float("nan")
+CAUSES = (
+    "queueing",
+    "network",
+    "supplements",
+    "service",
+    "land_external",
+    "financial_obligation",
+    "data_sync",
+    "signing",
+    "closing_lag",
+)
 
 # t_interval lives in sim.stats; it is re-exported here for existing callers
 __all__ = [
@@ -60,14 +83,25 @@ def dossier_frame(
         return cal.to_datetime(cal.to_wall(col, side))
 
     resolved = ~np.isnan(r["resolved"])
-    deadline = r["deadline"]
-    on_time = np.where(resolved, r["resolved"] <= deadline, False)
+    ck = clocks(out, scn, layout, cal)
+    legal_deadline = r["deadline"]
+    legal_on_time = np.where(resolved, r["resolved"] <= legal_deadline, False)
+    recorded_on_time = np.where(resolved, ck.closed <= ck.recorded_deadline, False)
+    headline_recorded = scn.recorded_clock.enabled
+    deadline = ck.recorded_deadline if headline_recorded else legal_deadline
+    on_time = recorded_on_time if headline_recorded else legal_on_time
     open_overdue = ~resolved & ~np.isnan(deadline) & (deadline < T)
     late = (resolved & ~on_time) | open_overdue
 
-    # cause of lateness: the largest delay that consumed the statutory clock
+    # cause of lateness: the largest delay that consumed the (headline) clock
     supp = np.nan_to_num(r["wait_supplement"])
     supp_counts = supp if scn.supplements.clock_rule == "keep" else np.zeros(n)
+    recorded_only = np.zeros(n)
+    financial_counts = ck.financial_counted if headline_recorded else recorded_only
+    sync_counts = ck.sync_wait if headline_recorded else recorded_only
+    lag_counts = ck.closing_lag if headline_recorded else recorded_only
+    if headline_recorded:
+        supp_counts = np.where(ck.supplement_counted > 0, ck.supplement_counted, supp_counts)
     service = np.zeros(n)
     for name_s, name_e in (
         ("reception_start", "reception_end"),
@@ -78,7 +112,17 @@ def dossier_frame(
     service += np.nan_to_num(appr)
     service = np.maximum(service - np.nan_to_num(r["wait_network"]), 0.0)
     parts = np.vstack(
-        [np.nan_to_num(r["wait_queue"]), np.nan_to_num(r["wait_network"]), supp_counts, service]
+        [
+            np.nan_to_num(r["wait_queue"]),
+            np.nan_to_num(r["wait_network"]),
+            supp_counts,
+            service,
+            np.nan_to_num(r["wait_external"]),
+            financial_counts,
+            sync_counts,
+            np.nan_to_num(r["wait_signing"]),
+            lag_counts,
+        ]
     )
     cause_idx = np.argmax(parts, axis=0)
     cause = pd.Categorical.from_codes(np.where(late, cause_idx, -1), categories=list(CAUSES))
@@ -105,6 +149,7 @@ def dossier_frame(
             "procedure": pd.Categorical.from_codes(ds.procedure.astype(int), categories=pids),
             "channel": pd.Categorical.from_codes(ds.channel.astype(int), categories=list(CHANNELS)),
             "phi_dia_gioi": ds.home != ds.receiving,
+            "inherited": ~np.isnan(ds.inherited_due),
             "supplement": ds.incomplete.astype(bool) & ~np.isnan(r["supplement_request"]),
             "arrived_at": cal.to_datetime(ds.wall_arrival),
             "reception_start_at": wall(r["reception_start"], "right"),
@@ -120,6 +165,16 @@ def dossier_frame(
                 np.where(resolved, 0, 1), categories=["resolved", "open"]
             ),
             "on_time": pd.array(np.where(resolved, on_time, pd.NA), dtype="boolean"),
+            "legal_on_time": pd.array(np.where(resolved, legal_on_time, pd.NA), dtype="boolean"),
+            "recorded_on_time": pd.array(
+                np.where(resolved, recorded_on_time, pd.NA), dtype="boolean"
+            ),
+            "recorded_deadline_at": wall(ck.recorded_deadline, "left"),
+            "closed_at": wall(ck.closed, "left"),
+            "slow_to_receive": pd.array(
+                np.where(np.isnan(ck.slow_to_receive), pd.NA, ck.slow_to_receive == 1.0),
+                dtype="boolean",
+            ),
             "open_overdue": open_overdue,
             "late_cause": cause,
             "resolved_month": month_cat,
@@ -127,6 +182,11 @@ def dossier_frame(
             "wait_queue_minutes": r["wait_queue"],
             "wait_network_minutes": r["wait_network"],
             "wait_supplement_minutes": np.where(np.isnan(r["supplement_request"]), 0.0, supp),
+            "wait_external_minutes": np.nan_to_num(r["wait_external"]),
+            "wait_financial_minutes": np.nan_to_num(r["wait_financial"]),
+            "wait_signing_minutes": np.nan_to_num(r["wait_signing"]),
+            "wait_sync_minutes": ck.sync_wait,
+            "closing_lag_minutes": ck.closing_lag,
             "desk_wait_minutes": np.where(
                 ds.channel == IN_PERSON, r["reception_start"] - ds.arrival, np.nan
             ),
@@ -148,7 +208,15 @@ def _rate(df: pd.DataFrame, by: str, levels: Sequence[str]) -> pd.DataFrame:
     undefined), so means over replications count it instead of dropping the replication.
     The ``by`` column comes back categorical with ``levels`` as its categories, in order.
     """
-    cols = ["arrived", "resolved", "on_time", "open", "open_overdue"]
+    cols = [
+        "arrived",
+        "resolved",
+        "on_time",
+        "open",
+        "open_overdue",
+        "legal_on_time",
+        "recorded_on_time",
+    ]
     if df.empty:  # e.g. nothing resolved yet: the grouped counts below would not be numeric
         out = pd.DataFrame(0, index=pd.Index([], dtype=str), columns=cols)
     else:
@@ -160,14 +228,18 @@ def _rate(df: pd.DataFrame, by: str, levels: Sequence[str]) -> pd.DataFrame:
                 "on_time": g["on_time"].sum(),
                 "open": g["status"].apply(lambda s: int((s == "open").sum())),
                 "open_overdue": g["open_overdue"].sum(),
+                "legal_on_time": g["legal_on_time"].sum(),
+                "recorded_on_time": g["recorded_on_time"].sum(),
             }
         )
         out.index = out.index.astype(str)
     out = out.reindex(pd.Index(list(levels), name=by)).fillna(0).astype("int64")
     out["late"] = out["resolved"] - out["on_time"]
-    out["on_time_rate"] = np.where(
-        out["resolved"] > 0, out["on_time"] / out["resolved"].where(out["resolved"] > 0), np.nan
-    )
+    denominator = out["resolved"].where(out["resolved"] > 0)
+    out["on_time_rate"] = np.where(out["resolved"] > 0, out["on_time"] / denominator, np.nan)
+    for clock in ("legal", "recorded"):
+        n_on = out[f"{clock}_on_time"]
+        out[f"{clock}_on_time_rate"] = np.where(out["resolved"] > 0, n_on / denominator, np.nan)
     out = out.reset_index()
     out[by] = pd.Categorical(out[by], categories=list(levels))
     return out
@@ -209,6 +281,8 @@ def rep_tables(
     n_res = int(resolved.sum())
     n_on = int(df["on_time"].sum())
     late_mask = df["late_cause"].notna()
+    inherited = df["inherited"].to_numpy()
+    n_new = int((~inherited).sum())
     pools = out.pools.copy()
     avail = pools["officer_minutes"] + pools["overtime_minutes"]
     pools["utilisation"] = np.where(
@@ -229,8 +303,21 @@ def rep_tables(
         "open": int((~resolved).sum()),
         "open_overdue": int(df["open_overdue"].sum()),
         "on_time_rate": n_on / n_res if n_res else float("nan"),
-        "online_share": float((df["channel"] == "online").mean()) if len(df) else float("nan"),
-        "phi_dia_gioi_share": float(df["phi_dia_gioi"].mean()) if len(df) else float("nan"),
+        "legal_on_time_rate": int(df["legal_on_time"].sum()) / n_res if n_res else float("nan"),
+        "recorded_on_time_rate": (
+            int(df["recorded_on_time"].sum()) / n_res if n_res else float("nan")
+        ),
+        "slow_to_receive_share": (
+            float(df["slow_to_receive"].mean()) if df["slow_to_receive"].notna().any() else NAN
+        ),
+        # submissions of the horizon (dossiers inherited on the first day aside)
+        "inherited": int(inherited.sum()),
+        "online_share": float((df.loc[~inherited, "channel"] == "online").mean())
+        if n_new
+        else float("nan"),
+        "phi_dia_gioi_share": float(df.loc[~inherited, "phi_dia_gioi"].mean())
+        if n_new
+        else float("nan"),
         "lead_time_working_hours_mean": float(df.loc[resolved, "lead_time_working_hours"].mean()),
         "lead_time_working_hours_p90": float(
             df.loc[resolved, "lead_time_working_hours"].quantile(0.9)
@@ -269,7 +356,14 @@ def rep_tables(
     channels = _rate(df, "channel", CHANNELS)
     channels.insert(0, "rep", rep)
     # only the columns _rate reads: df[resolved] would copy the whole per-dossier table
-    month_cols = ["resolved_month", "status", "on_time", "open_overdue"]
+    month_cols = [
+        "resolved_month",
+        "status",
+        "on_time",
+        "legal_on_time",
+        "recorded_on_time",
+        "open_overdue",
+    ]
     month_levels = _months(scn, list(df["resolved_month"].cat.categories))
     months = _rate(df.loc[resolved, month_cols], "resolved_month", month_levels).rename(
         columns={"resolved_month": "month"}

@@ -247,6 +247,7 @@ class Demand(Model):
     in_person_hour_factors: dict[Annotated[int, Field(ge=0, le=23)], NonNegative] = {}
     online_hour_factors: dict[Annotated[int, Field(ge=0, le=23)], NonNegative] = {}
     share_multipliers_by_unit_type: dict[UnitType, dict[str, NonNegative]] = {}
+    share_multipliers_by_unit: dict[str, dict[str, NonNegative]] = {}
     online_shift: Probability = 0.0
     surges: list[Surge] = []
 
@@ -291,6 +292,9 @@ class Staffing(Model):
     multiplier: dict[str, Multiplier] = {}
     multiplier_by_unit_type: dict[UnitType, dict[str, Multiplier]] = {}
     availability: Annotated[float, Field(gt=0.0, le=1.0)] = 1.0
+    # factor on availability by pool kind (reception, leader, signing, a specialist role or an
+    # agency id), so the one calibrated number stays the lever; others: factor 1
+    availability_factor_by_role: dict[str, Annotated[float, Field(gt=0.0, le=10.0)]] = {}
     min_on_duty: Annotated[int, Field(ge=0, le=100)] = 1
 
 
@@ -429,6 +433,145 @@ class CalibrationSpec(Model):
         return v
 
 
+# ------------------------------------------------ where lateness comes from (mechanisms)
+# Each mechanism is off by default, so scenarios that do not name it (the validation
+# scenarios) behave as before; scenarios/baseline.yaml switches them on with sources.
+
+
+def _exp(mean: float) -> Any:
+    return Field(default_factory=lambda: Exponential(dist="exponential", mean=mean))
+
+
+class LandBranch(Model):
+    """One land registration branch (a former district): its share of dossiers needing a
+    commune confirmation or another agency's opinion, and how long that takes."""
+
+    consultation_probability: Probability | None = None
+    consultation_delay_factor: NonNegative = 1.0
+
+
+class LandRoute(Model):
+    """Land dossiers in calendar time (FACTS.md, "Inter-agency steps in land dossiers").
+
+    After the branch check (officer minutes, ``processing_minutes``) a dossier of one of
+    ``procedures`` may wait for a commune confirmation or another agency's opinion
+    (probability and delay per branch, a heavy-tailed calendar delay), then for the tax
+    authority's notice of financial obligations and for the applicant's payment (calendar
+    delays; the legal clock of Decree 151/2025 excludes them, the recorded clock does not),
+    and is finally printed and signed at the branch (officer minutes). Officers are busy only
+    for their own work; the dossier waits in between.
+    """
+
+    enabled: bool = False
+    procedures: list[str] = []
+    consultation_probability: Probability = 0.0
+    consultation_delay_days: Distribution = _exp(5.0)
+    branches: dict[str, LandBranch] = {}
+    financial_obligation_probability: dict[str, Probability] = {}
+    tax_notice_delay_days: Distribution = _exp(3.0)
+    payment_delay_days: Distribution = _exp(2.0)
+    printing_minutes: Distribution = _exp(15.0)
+    printing_interactions: Annotated[int, Field(ge=0, le=1000)] = 0
+
+
+class RecordedClock(Model):
+    """The clock the one-stop system keeps (FACTS.md, "Recorded versus legal clock").
+
+    For a dossier, with the given probabilities, it counts the wait for supplements (the
+    staff did not pause the clock in the system: the deadline runs from the first reception)
+    and the wait for financial obligations; it stops only when staff close the dossier in
+    the system: with ``closing_lag_probability`` some working hours after the work is done.
+    When enabled, the headline ``on_time_rate`` is the recorded one; ``legal_on_time_rate``
+    stays beside it.
+    """
+
+    enabled: bool = False
+    supplement_wait_counted_probability: Probability = 0.0
+    financial_wait_counted_probability: Probability = 0.0
+    closing_lag_probability: Probability = 0.0
+    closing_lag_working_hours: Distribution = _exp(4.0)
+
+
+class SystemPeriod(Model):
+    """A period (wall clock) in which a named system is down or slow."""
+
+    start: NaiveDatetime
+    end: NaiveDatetime
+    response_factor: Annotated[float, Field(ge=1.0, le=1e4)] = 1.0
+
+
+class SoftwareSystem(Model):
+    """A named software system, used by some procedures only: its degraded periods slow
+    those procedures' system interactions by ``response_factor``; its outages (random, as
+    ``network.outages.system``, and ``down`` windows) stop only those procedures' system
+    work after the one-stop desk (processing, approval, printing), at every unit."""
+
+    name_vi: str = ""
+    procedures: list[str] = []
+    degraded: list[SystemPeriod] = []
+    outages: OutageProcess = OutageProcess()
+    down: list[SystemPeriod] = []
+
+
+class Systems(Model):
+    """Named software systems and synchronisation with the national portal (FACTS.md,
+    "Land on-time at branch level", "Recorded versus legal clock")."""
+
+    enabled: bool = False
+    named: dict[str, SoftwareSystem] = {}
+    sync_failure_probability: Probability = 0.0
+    sync_procedures: list[str] | None = None
+    sync_fix_delay_days: Distribution = _exp(3.0)
+
+
+class Signing(Model):
+    """Signing as practised (FACTS.md, "Certification and the leader's signature").
+
+    Approvals of ``procedures`` are signed by one designated leader of the unit (a pool of
+    kind ``signing``: one officer unless ``staffing`` names ``signing`` officers, times
+    ``staffing.multiplier.all``) in signing sessions that start at ``session_times``
+    each working day; a dossier ready for signature waits for the next session, and the
+    session's dossiers are signed one after another. With ``delegation`` the procedures in
+    ``delegable`` are signed at once by the officers of the procedure's role (the justice
+    officers for certifications), who then carry that work too.
+    """
+
+    enabled: bool = False
+    procedures: list[str] = []
+    session_times: list[str] = ["10:30", "16:00"]
+    delegation: bool = False
+    delegable: list[str] = []
+
+
+class BacklogEntry(Model):
+    """Dossiers of one procedure handed over to one unit on the first day (see InitialBacklog)."""
+
+    unit: str
+    procedure: str
+    count: Annotated[int, Field(ge=0, le=1_000_000)]
+    consumed_working_days: Distribution = Field(
+        default_factory=lambda: Exponential(dist="exponential", mean=2.0)
+    )
+    overdue_share: Probability = 0.0
+
+
+class InitialBacklog(Model):
+    """Dossiers inherited on the first day from the abolished district level (FACTS.md,
+    "Backlog inherited on 1 July").
+
+    Each entry adds ``count`` dossiers at ``unit``, already received (they start at the
+    processing step at time 0), with ``consumed_working_days`` of their statutory time
+    already used, and a share ``overdue_share`` already past their deadline. They are handed
+    over on ``handover_date``: a horizon that starts then has them, a horizon that does not
+    contain the date has none (e.g. a what-if for December), and a horizon that starts
+    before it and contains it is refused.
+    """
+
+    enabled: bool = False
+    handover_date: dt.date = dt.date(2025, 7, 1)
+    entries: list[BacklogEntry] = []
+
+
 class Scenario(Model):
     """A complete, validated scenario. Immutable: derive variants with :meth:`with_changes`."""
 
@@ -447,6 +590,11 @@ class Scenario(Model):
     pooling: Pooling = Pooling()
     run: RunSettings = RunSettings()
     calibration: CalibrationSpec | None = None
+    land_route: LandRoute = LandRoute()
+    recorded_clock: RecordedClock = RecordedClock()
+    systems: Systems = Systems()
+    signing: Signing = Signing()
+    initial_backlog: InitialBacklog = InitialBacklog()
 
     def to_dict(self) -> dict[str, Any]:
         """The resolved scenario as plain JSON-compatible data."""
@@ -897,6 +1045,75 @@ def scenario_warnings(s: Scenario, written: Iterable[str] | None = None) -> list
         paths = list(written)
         out = [(p, m) for p, m in out if any(_related(p, w) for w in paths)]
     return [f"{p}: {m}" for p, m in out]
+
+
+def _check_mechanisms(s: Scenario) -> list[tuple[str, str]]:
+    """Cross-checks of the lateness mechanisms (procedures, branches, roles, clock times)."""
+    errs: list[tuple[str, str]] = []
+    units = load_units()
+
+    def procs(path: str, names: Iterable[str]) -> None:
+        for name in names:
+            if name not in s.procedures:
+                errs.append((path, f"unknown procedure {name!r}"))
+
+    lr = s.land_route
+    procs("land_route.procedures", lr.procedures)
+    procs("land_route.financial_obligation_probability", lr.financial_obligation_probability)
+    districts = set(units.frame["former_district"].astype(str))
+    for b in lr.branches:
+        if b not in districts:
+            errs.append((f"land_route.branches.{b}", "unknown former district"))
+    for name in lr.procedures:
+        p = s.procedures.get(name)
+        if p is not None and (p.handled_by != "agency" or p.processing_minutes is None):
+            errs.append(("land_route.procedures", f"{name!r} is not processed by an agency"))
+    for k, sysm in s.systems.named.items():
+        procs(f"systems.named.{k}.procedures", sysm.procedures)
+        for field in ("degraded", "down"):
+            for i, per in enumerate(getattr(sysm, field)):
+                if per.end <= per.start:
+                    errs.append((f"systems.named.{k}.{field}.{i}.end", "ends before it starts"))
+    procs("systems.sync_procedures", s.systems.sync_procedures or [])
+    procs("signing.procedures", s.signing.procedures)
+    procs("signing.delegable", s.signing.delegable)
+    for name in s.signing.procedures:
+        p = s.procedures.get(name)
+        if p is not None and (p.approval_minutes is None or p.handled_by == "agency"):
+            errs.append(("signing.procedures", f"{name!r} has no leader approval"))
+    for name in s.signing.delegable:
+        p = s.procedures.get(name)
+        if p is not None and (p.role is None or p.processing_minutes is None):
+            errs.append(("signing.delegable", f"{name!r} has no officers of a role to sign it"))
+    for i, text in enumerate(s.signing.session_times):
+        try:
+            parse_clock(text)
+        except ValueError as exc:
+            errs.append((f"signing.session_times.{i}", str(exc)))
+    if s.signing.enabled and not s.signing.session_times:
+        errs.append(("signing.session_times", "at least one signing session a day is needed"))
+    ib = s.initial_backlog
+    if ib.enabled and s.horizon.start < ib.handover_date <= s.horizon.end:
+        errs.append(
+            (
+                "initial_backlog.handover_date",
+                "must be the horizon's start, or outside the horizon (no backlog then)",
+            )
+        )
+    for i, e in enumerate(s.initial_backlog.entries):
+        if e.unit not in units.codes:
+            errs.append((f"initial_backlog.entries.{i}.unit", f"unknown unit code {e.unit!r}"))
+        procs(f"initial_backlog.entries.{i}.procedure", [e.procedure])
+    kinds = {"reception", "leader", "signing", *s.agencies}
+    kinds |= {p.role for p in s.procedures.values() if p.role}
+    for k in s.staffing.availability_factor_by_role:
+        if k not in kinds:
+            errs.append((f"staffing.availability_factor_by_role.{k}", f"unknown role {k!r}"))
+    for code, mult in s.demand.share_multipliers_by_unit.items():
+        if code not in units.codes:
+            errs.append((f"demand.share_multipliers_by_unit.{code}", "unknown unit code"))
+        procs(f"demand.share_multipliers_by_unit.{code}", mult)
+    return errs
 
 
 def _packaged_holidays() -> list[dt.date]:
@@ -1393,7 +1610,7 @@ def scenario_from_dict(raw: Mapping[str, Any], source: str = "<dict>") -> Scenar
         if more:
             msg += f" (and {more} more problem{'s' if more > 1 else ''})"
         raise ScenarioError(source, _loc(err["loc"]), msg) from None
-    errs = _cross_check(scn)
+    errs = _cross_check(scn) + _check_mechanisms(scn)
     if errs:
         path, msg = errs[0]
         if len(errs) > 1:

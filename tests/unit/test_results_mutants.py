@@ -33,7 +33,7 @@ from scipy import stats
 from sim.demand import POST, Dossiers
 from sim.model import RepOutput, build_layout, horizon_calendar
 from sim.records import Records
-from sim.results import backlog_series, dossier_frame, rep_tables, summarise, t_interval
+from sim.results import CAUSES, backlog_series, dossier_frame, rep_tables, summarise, t_interval
 from sim.scenario import load_scenario
 
 QUICK = Path(__file__).resolve().parents[2] / "scenarios" / "validation" / "quick.yaml"
@@ -305,8 +305,12 @@ def test_no_resolved_dossier_gives_undefined_rates(setup: tuple[Any, Any, Any]) 
         "on_time",
         "open",
         "open_overdue",
+        "legal_on_time",
+        "recorded_on_time",
         "late",
         "on_time_rate",
+        "legal_on_time_rate",
+        "recorded_on_time_rate",
     ]
 
 
@@ -399,8 +403,8 @@ def test_cause_table(setup: tuple[Any, Any, Any]) -> None:
     assert got[("service", "resolved")] == 1
     assert got[("service", "open")] == 1
     assert sum(got.values()) == 4  # the late ones: 3 resolved late, 1 open overdue
-    # every cause and status appears, with zeros: 4 causes x 2 statuses
-    assert len(c) == 8 and got[("supplements", "open")] == 0
+    # every cause and status appears, with zeros: each cause x 2 statuses
+    assert len(c) == 2 * len(CAUSES) and got[("supplements", "open")] == 0
 
 
 def test_backlog_at_each_close(setup: tuple[Any, Any, Any], frame: pd.DataFrame) -> None:
