@@ -4,6 +4,7 @@ Usage::
 
     python benchmarks/fingerprint.py save  DIR [--baseline]
     python benchmarks/fingerprint.py check DIR [--baseline]
+    python benchmarks/fingerprint.py golden [--update]
 
 ``save`` writes every per-dossier input and record column, the pool table and the tidy
 per-dossier frame of several replications of ``scenarios/validation/quick.yaml`` (under a few
@@ -13,15 +14,24 @@ variants that exercise pooling, the supplement clock rules, slow periods and FIF
 are saved with the reference (pickled), so later edits to the YAML files do not disturb the
 check. SimPy's event count is reported but not compared: removing events is what
 optimisations do.
+
+``golden`` compares a few replications (see :data:`GOLDEN_CASES`) with the committed
+``tests/regression/golden_fingerprint.json``: a hash of every column and a few headline
+numbers per replication, small enough to keep in the repository and checked by the fast
+test suite (``tests/regression/test_golden_fingerprint.py``). ``golden --update`` rewrites
+the file after a deliberate change of the numbers; the commit that does so says why.
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
+import json
+import math
 import pickle
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -29,9 +39,13 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from sim.calendar import WorkingCalendar  # noqa: E402
 from sim.model import build_layout, horizon_calendar, simulate  # noqa: E402
-from sim.results import dossier_frame  # noqa: E402
+from sim.results import dossier_frame, rep_tables  # noqa: E402
 from sim.scenario import Scenario, load_scenario  # noqa: E402
+
+if TYPE_CHECKING:
+    from sim.model import Layout, RepOutput
 
 SLOW = {
     "start": "2025-08-18T00:00:00",
@@ -78,6 +92,13 @@ def columns(scn: Scenario, rep: int) -> tuple[dict[str, np.ndarray], pd.DataFram
     layout = build_layout(scn)
     cal = horizon_calendar(scn)
     out = simulate(scn, rep, None, layout, cal)
+    cols, frame = _columns_of(out, scn, layout, cal)
+    return cols, frame, out.events
+
+
+def _columns_of(
+    out: RepOutput, scn: Scenario, layout: Layout, cal: WorkingCalendar
+) -> tuple[dict[str, np.ndarray], pd.DataFrame]:
     cols: dict[str, np.ndarray] = {}
     ds = out.dossiers
     for name in ds.__dataclass_fields__:
@@ -89,8 +110,122 @@ def columns(scn: Scenario, rep: int) -> tuple[dict[str, np.ndarray], pd.DataFram
         cols[f"pool.{name}"] = values.astype(str) if values.dtype == object else values
     cols["down_minutes"] = np.asarray(out.down_minutes)
     cols["horizon_end"] = np.array([out.horizon_end])
-    frame = dossier_frame(out, scn, layout, cal)
-    return cols, frame, out.events
+    return cols, dossier_frame(out, scn, layout, cal)
+
+
+GOLDEN = ROOT / "tests" / "regression" / "golden_fingerprint.json"
+GOLDEN_UPDATE = "python benchmarks/fingerprint.py golden --update"
+# (name, scenario file, changes, replication): a few replications of the quick scenario, one
+# with province pooling and the pause clock rule, and the first week of the baseline
+GOLDEN_CASES: list[tuple[str, str, dict[str, Any], int]] = [
+    ("quick-r0", "scenarios/validation/quick.yaml", {}, 0),
+    ("quick-r1", "scenarios/validation/quick.yaml", {}, 1),
+    ("quick-pooled-r0", "scenarios/validation/quick.yaml", VARIANTS["pooled"], 0),
+    ("baseline-week1-r0", "scenarios/baseline.yaml", {"horizon.end": "2025-07-07"}, 0),
+]
+# headline numbers stored beside the hashes, so that a difference reads as numbers
+GOLDEN_KPIS = (
+    "arrived",
+    "resolved",
+    "on_time",
+    "open",
+    "open_overdue",
+    "on_time_rate",
+    "lead_time_working_hours_mean",
+    "desk_wait_minutes_mean",
+    "network_delay_minutes_mean",
+)
+
+
+def _digest(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()[:16]
+
+
+def _array_digest(values: np.ndarray) -> str:
+    """Hash of an array's dtype, shape and bytes (bit for bit: -0.0 differs from 0.0)."""
+    a = np.ascontiguousarray(values)
+    if a.dtype.kind in "OUS":
+        return _digest(json.dumps([str(v) for v in a.ravel()]).encode())
+    return _digest(f"{a.dtype.str}{a.shape}".encode() + a.tobytes())
+
+
+def _number(x: Any) -> float | int | None:
+    """A JSON-safe number: ints stay ints, NaN becomes null."""
+    if isinstance(x, (int, np.integer)):
+        return int(x)
+    v = float(x)
+    return None if math.isnan(v) else v
+
+
+def golden_case(scn: Scenario, rep: int) -> dict[str, Any]:
+    """Column hashes and headline numbers of replication ``rep`` of ``scn``."""
+    layout = build_layout(scn)
+    cal = horizon_calendar(scn)
+    out = simulate(scn, rep, None, layout, cal)
+    cols, frame = _columns_of(out, scn, layout, cal)
+    hashes = {name: _array_digest(values) for name, values in sorted(cols.items())}
+    for name in frame.columns:
+        h = pd.util.hash_pandas_object(frame[name], index=False).to_numpy()
+        hashes[f"frame.{name}"] = _array_digest(h)
+    kpis = rep_tables(out, scn, layout, cal, keep_dossiers=False).kpis.iloc[0]
+    return {
+        "dossiers": len(frame),
+        "kpis": {k: _number(kpis[k]) for k in GOLDEN_KPIS},
+        "hashes": hashes,
+    }
+
+
+def golden_fingerprint() -> dict[str, Any]:
+    """The fingerprint of every golden case (what ``golden_fingerprint.json`` holds)."""
+    cases_out = {}
+    for name, path, changes, rep in GOLDEN_CASES:
+        scn = load_scenario(ROOT / path)
+        cases_out[name] = golden_case(scn.with_changes(changes) if changes else scn, rep)
+    return {"update_with": GOLDEN_UPDATE, "cases": cases_out}
+
+
+def golden_differences(stored: dict[str, Any], current: dict[str, Any]) -> list[str]:
+    """Readable differences between two fingerprints ([] if identical)."""
+    lines = []
+    old_cases, new_cases = stored.get("cases", {}), current["cases"]
+    for name in sorted(set(old_cases) | set(new_cases)):
+        if name not in old_cases or name not in new_cases:
+            lines.append(f"{name}: case {'added' if name in new_cases else 'removed'}")
+            continue
+        old, new = old_cases[name], new_cases[name]
+        if old["dossiers"] != new["dossiers"]:
+            lines.append(f"{name}: dossiers {old['dossiers']} -> {new['dossiers']}")
+        for k in sorted(set(old["kpis"]) | set(new["kpis"])):
+            a, b = old["kpis"].get(k), new["kpis"].get(k)
+            if a != b:
+                lines.append(f"{name}: {k} {a} -> {b}")
+        moved = sorted(
+            c
+            for c in set(old["hashes"]) | set(new["hashes"])
+            if old["hashes"].get(c) != new["hashes"].get(c)
+        )
+        if moved:
+            lines.append(f"{name}: columns changed: {', '.join(moved)}")
+    return lines
+
+
+def golden(update: bool, path: Path = GOLDEN) -> int:
+    """Check (or with ``update`` rewrite) the committed golden fingerprint; 0 if identical."""
+    current = golden_fingerprint()
+    if update:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(current, indent=1, sort_keys=True, allow_nan=False) + "\n")
+        print(f"wrote {path.relative_to(ROOT)}: commit it with the reason for the change")
+        return 0
+    stored = json.loads(path.read_text()) if path.exists() else {}
+    diff = golden_differences(stored, current)
+    for line in diff:
+        print(line)
+    if diff:
+        print(f"numbers changed: if deliberate, run `{GOLDEN_UPDATE}` and say why in the commit")
+        return 1
+    print(f"{len(current['cases'])} golden cases identical")
+    return 0
 
 
 def _same(a: np.ndarray, b: np.ndarray) -> bool:
@@ -103,10 +238,15 @@ def _same(a: np.ndarray, b: np.ndarray) -> bool:
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("action", choices=["save", "check"])
-    ap.add_argument("dir", type=Path)
+    ap.add_argument("action", choices=["save", "check", "golden"])
+    ap.add_argument("dir", type=Path, nargs="?", help="folder of the saved replications")
     ap.add_argument("--baseline", action="store_true", help="also replication 0 of the baseline")
+    ap.add_argument("--update", action="store_true", help="golden: rewrite the committed file")
     args = ap.parse_args(argv)
+    if args.action == "golden":
+        return golden(args.update)
+    if args.dir is None:
+        ap.error(f"{args.action} needs DIR")
     args.dir.mkdir(parents=True, exist_ok=True)
     bad = 0
     for name, scn, rep in cases(args.baseline):

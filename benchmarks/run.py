@@ -54,6 +54,13 @@ MONTHS = (1, 3, 12)
 SECTIONS = ("pair", "model", "scaling", "workers", "sweep")
 
 
+def dumps(obj: Any, **kwargs: Any) -> str:
+    """Strict JSON (undefined numbers as null); imported late, after any measurement."""
+    from sim.stats import dumps as strict_dumps
+
+    return strict_dumps(obj, **kwargs)
+
+
 # ----------------------------------------------------------------------------- child side
 def _peak_rss_mb() -> float:
     """Peak resident set of this process so far (Linux reports KiB)."""
@@ -617,7 +624,7 @@ def markdown(report: dict[str, Any], h: dict[str, float]) -> str:
         else:
             md.append("")
             md.append("(`tthc-sim sweep` was not available when this was run.)")
-    md += ["", "## Raw runs", "", "```json", json.dumps(_raw(report), indent=1), "```", ""]
+    md += ["", "## Raw runs", "", "```json", dumps(_raw(report), indent=1), "```", ""]
     return "\n".join(md)
 
 
@@ -667,7 +674,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.child:
         sys.path.insert(0, str(HERE))
         result = CHILDREN[args.child[0]](json.loads(args.child[1]))
-        print(json.dumps(result))
+        print(json.dumps(result))  # to the parent process, which reads NaN back
         return 0
     if args.quick:
         args.repeat = 1
@@ -693,7 +700,7 @@ def main(argv: list[str] | None = None) -> int:
         out.write_text(markdown(report, h), encoding="utf-8")
         _log(f"wrote {out}")
     if args.json is not None:
-        args.json.write_text(json.dumps({"report": report, "headline": h}, indent=1))
+        args.json.write_text(dumps({"report": report, "headline": h}, indent=1))
     return 0
 
 

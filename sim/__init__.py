@@ -5,7 +5,7 @@ The public API::
     import sim
     scn = sim.load_scenario("scenarios/baseline.yaml")
     res = sim.run(scn, reps=5, seed=1)
-    res.on_time_rate, res.on_time_ci95      # headline KPI with its 95% t-interval
+    res.on_time_rate, res.on_time_ci95      # headline KPI with its 95% interval (in [0, 1])
     res.unit_table()                        # one row per unit
     res.dossiers                            # one row per dossier and replication
     cmp = sim.compare([scn, scn.with_changes({"staffing.multiplier.reception": 0.8})], reps=5)
@@ -16,19 +16,41 @@ The public API::
     post = sim.bayes.load_posterior("results/calibration/posterior.parquet")  # ABC-SMC fit
     cu = sim.compare_posterior([scn, other], post, draws=20, reps=2)
     cu.differences()                        # stochastic-only and total intervals, P(improves)
+    fit = sim.calibrate(scn, target=0.985, reps=5)   # the same as sim.calibrate.calibrate(...)
 
-Nothing is computed at import time.
+``sim.compare`` and ``sim.calibrate`` are the modules of those names, and calling them calls
+their namesake function: ``sim.compare(...)`` is ``sim.compare.compare(...)`` and
+``sim.compare.Comparison`` is the result type. Statistics (intervals, strict JSON) are in
+``sim.stats``.
+
+Nothing is computed at import time. With ``workers`` > 1 replications run in worker
+processes: a plain script must then start its work under ``if __name__ == "__main__":``
+(worker processes import the script; notebooks need nothing).
 """
 
+import types
 from typing import Any
 
-from sim.compare import Comparison, compare, write_comparison
+from sim import calibrate, compare, stats
+from sim.compare import Comparison, write_comparison
 from sim.experiment import Results, run, run_to_precision, write_results
 from sim.scenario import Scenario, ScenarioError, load_scenario, scenario_from_dict
 from sim.sweep import Sweep, SweepResults, load_sweep, read_sweep, run_sweep
 from sim.uncertainty import PosteriorComparison, compare_posterior, run_sweep_posterior
 
 __version__ = "0.1.0"
+
+
+class _CallableModule(types.ModuleType):
+    """A module that, called, calls its namesake function (``sim.compare(...)``)."""
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        return getattr(self, self.__name__.rpartition(".")[2])(*args, **kwargs)
+
+
+for _module in (calibrate, compare):
+    _module.__class__ = _CallableModule
+del _module
 
 __all__ = [
     "Comparison",
@@ -40,6 +62,7 @@ __all__ = [
     "SweepResults",
     "__version__",
     "bayes",
+    "calibrate",
     "compare",
     "compare_posterior",
     "load_scenario",
@@ -52,6 +75,7 @@ __all__ = [
     "run_to_precision",
     "scenario_from_dict",
     "screening",
+    "stats",
     "write_comparison",
     "write_results",
 ]

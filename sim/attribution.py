@@ -34,7 +34,7 @@ import pandas as pd
 
 from sim.executors import SerialExecutor, make_executor
 from sim.experiment import RepTask, run_replication
-from sim.scenario import Scenario
+from sim.scenario import MAX_MULTIPLIER, Scenario
 
 
 def counterfactuals(scn: Scenario) -> dict[str, Scenario]:
@@ -56,7 +56,10 @@ def counterfactuals(scn: Scenario) -> dict[str, Scenario]:
     complete = {f"procedures.{pid}.incomplete_probability": 0.0 for pid in scn.procedures}
     staffed: dict[str, Any] = {"staffing.multiplier.all": 10.0, "staffing.availability": 1.0}
     for aid in scn.agencies:
-        staffed[f"agencies.{aid}.multiplier"] = 10.0 * scn.agencies[aid].multiplier
+        # ten times the branch's officers, within the scenario bound on multipliers
+        staffed[f"agencies.{aid}.multiplier"] = min(
+            MAX_MULTIPLIER, 10.0 * scn.agencies[aid].multiplier
+        )
     out = {
         "network": scn.with_changes(no_network, f"<{scn.name}: perfect network>"),
         "supplements": scn.with_changes(complete, f"<{scn.name}: complete dossiers>"),

@@ -7,20 +7,32 @@ Method (stochastic root finding under common random numbers)
    candidates are paired and far more precise than the KPI itself.
 2. Check monotonicity instead of assuming it: the paired difference between neighbouring
    candidates must never be significantly (95% CI) of the opposite sign to the overall trend.
-3. Bracket the target between neighbouring candidates and bisect: evaluate the midpoint with
-   the same replications; stop when the bracket is narrower than ``tol`` or when the
+3. Bracket the target between neighbouring candidates whose mean KPIs lie on either side of
+   it, and bisect: evaluate the midpoint with the same replications and keep the half whose
+   ends still lie on either side; stop when the bracket is narrower than ``tol`` or when the
    midpoint's confidence interval contains the target (the simulation cannot tell the two
    apart any more).
-4. Within the final bracket each replication's own response line crosses the target at some
-   value; the fitted value is the mean of these per-replication roots and its interval is
-   their Student-t interval.
+4. The fitted value is where the mean KPI, interpolated linearly between the ends of the
+   final bracket, equals the target: it always lies inside the bracket. Its 95% interval is
+   the set of values around it where the target lies inside the interpolated 95% band of the
+   mean curve (the interval obtained by inverting the band, as Fieller's method inverts a
+   ratio's test); it always lies inside the bounds.
 5. Verify: run the calibrated scenario on *fresh* replications (indices after those used for
-   fitting) and report the achieved KPI with its 95% interval.
+   fitting). If the target lies outside the achieved KPI's 95% interval the fit has failed:
+   :class:`CalibrationFailed` is raised (the command exits 1 and writes nothing into the
+   scenario).
+
+Rate intervals are those of :func:`sim.stats.rate_interval` (inside [0, 1]).
+
+Earlier versions fitted the mean of per-replication roots of the lines through the bracket's
+ends; a replication whose line was nearly flat or reversed there put its root far outside the
+bracket, and the mean and interval of the roots with it (a fit of 0.40 for a crossing at 0.84).
 """
 
 from __future__ import annotations
 
 import math
+import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -34,12 +46,23 @@ from tqdm import tqdm
 
 from sim.executors import Executor, SerialExecutor, make_executor
 from sim.experiment import RepTask, run_replication
-from sim.results import t_interval
 from sim.scenario import Scenario, ScenarioError
+from sim.stats import MIN_REPS, interval_note, json_ready, rate_interval, t_interval
 
 
 class CalibrationError(Exception):
     """Calibration cannot proceed (target out of reach, non-monotone response, ...)."""
+
+
+class CalibrationFailed(CalibrationError):
+    """The fitted value does not reproduce the target on fresh replications.
+
+    ``result`` holds the failed fit (its ``verified`` is False) for inspection.
+    """
+
+    def __init__(self, message: str, result: CalibrationResult) -> None:
+        super().__init__(message)
+        self.result = result
 
 
 @dataclass
@@ -60,6 +83,8 @@ class CalibrationResult:
     direction: int  # +1 KPI increases with the parameter, -1 decreases
     scenario: Scenario  # the calibrated scenario
     verification: pd.DataFrame  # replications of the calibrated scenario
+    bracket: tuple[float, float] = (math.nan, math.nan)  # final bracket holding ``value``
+    verified: bool = False  # the target lies inside ``achieved_ci95``
     wall_seconds: float = 0.0
     notes: list[str] = field(default_factory=list)
 
@@ -69,9 +94,11 @@ class CalibrationResult:
         alo, ahi = self.achieved_ci95
         lines = [
             f"Calibrated {self.parameter} so that {self.kpi} = {self.target:.4f}",
-            f"  fitted value: {self.value:.4f}   95% CI [{lo:.4f}, {hi:.4f}]",
+            f"  fitted value: {self.value:.4f}   95% CI [{lo:.4f}, {hi:.4f}]   "
+            f"(bracket [{self.bracket[0]:.4f}, {self.bracket[1]:.4f}])",
             f"  achieved {self.kpi} on {len(self.verification)} fresh replications: "
-            f"{self.achieved:.4f}   95% CI [{alo:.4f}, {ahi:.4f}]",
+            f"{self.achieved:.4f}   95% CI [{alo:.4f}, {ahi:.4f}]   "
+            + ("(target inside: verified)" if self.verified else "(target outside: FAILED)"),
             f"  response is {'monotone' if self.monotone else 'NOT monotone'} "
             f"({'increasing' if self.direction > 0 else 'decreasing'}) over the bounds",
             f"  replications simulated: {self.runs}   wall time: {self.wall_seconds:.0f} s",
@@ -140,7 +167,8 @@ class CalibrationResult:
         return out
 
     def to_json(self) -> dict[str, Any]:
-        return {
+        """Strict-JSON summary (undefined values ``None``)."""
+        out = {
             "parameter": self.parameter,
             "target": self.target,
             "kpi": self.kpi,
@@ -148,12 +176,15 @@ class CalibrationResult:
             "value_ci95": list(self.value_ci95),
             "achieved": self.achieved,
             "achieved_ci95": list(self.achieved_ci95),
+            "verified": self.verified,
+            "bracket": list(self.bracket),
             "runs": self.runs,
             "monotone": self.monotone,
             "direction": self.direction,
             "wall_seconds": self.wall_seconds,
             "notes": self.notes,
         }
+        return dict(json_ready(out))
 
 
 def check_monotone(points: pd.DataFrame, kpi: str = "kpi") -> tuple[bool, int, pd.DataFrame]:
@@ -190,9 +221,10 @@ def check_monotone(points: pd.DataFrame, kpi: str = "kpi") -> tuple[bool, int, p
 
 
 def _curve(points: pd.DataFrame) -> pd.DataFrame:
+    """One row per value: ``value, mean, ci95_low, ci95_high, reps`` (rate intervals)."""
     rows = []
     for v, g in points.groupby("value", sort=True):
-        m, lo, hi = t_interval(g["kpi"])
+        m, lo, hi = rate_interval(g["kpi"], g["resolved"])
         rows.append({"value": float(v), "mean": m, "ci95_low": lo, "ci95_high": hi, "reps": len(g)})
     return pd.DataFrame(rows)
 
@@ -226,7 +258,24 @@ def calibrate(
     max_bisections, tol
         Refinement of the bracket (``tol`` defaults to 1% of the bounds' width).
     verify_reps
-        Fresh replications of the calibrated scenario (default: ``reps``).
+        Fresh replications of the calibrated scenario (default: ``reps``; at least 2).
+
+    Returns
+    -------
+    CalibrationResult
+        ``value`` inside ``bracket`` (itself inside ``bounds``), ``value_ci95`` inside
+        ``bounds``, ``verified`` True.
+
+    Raises
+    ------
+    ScenarioError
+        No parameter or bounds, fewer than 2 replications, low >= high, or a bound that makes
+        an invalid scenario.
+    CalibrationError
+        The mean on-time rate does not cross the target within the bounds.
+    CalibrationFailed
+        The target lies outside the 95% interval of the on-time rate achieved on fresh
+        replications (``exc.result`` is the failed fit).
     """
     spec = scenario.calibration
     source = f"<calibration of {scenario.name}>"
@@ -249,6 +298,8 @@ def calibrate(
         raise ValueError("grid must be >= 2")
     tol = tol if tol is not None else 0.01 * (hi_b - lo_b)
     verify_reps = verify_reps or reps
+    if verify_reps < 2:
+        raise ScenarioError(source, "verify_reps", "need at least 2 replications")
     say = log or (lambda _msg: None)
 
     # every candidate must be a valid scenario: check both bounds up front
@@ -281,7 +332,15 @@ def calibrate(
             if isinstance(res, BaseException):
                 raise res
             v, r = keys[i]
-            out.append({"value": v, "rep": r, "kpi": float(res.kpis["on_time_rate"].iloc[0])})
+            k = res.kpis.iloc[0]
+            out.append(
+                {
+                    "value": v,
+                    "rep": r,
+                    "kpi": float(k["on_time_rate"]),
+                    "resolved": int(k["resolved"]),
+                }
+            )
             bar.update(1)
         runs += len(tasks)
         return out
@@ -293,6 +352,8 @@ def calibrate(
         points = pd.DataFrame(records)
         monotone, direction, _ = check_monotone(points)
         notes: list[str] = []
+        if reps < MIN_REPS:
+            notes.append(str(interval_note(reps)))
         if not monotone:
             notes.append("the response is not monotone over the bounds; the fit may be ambiguous")
         curve = _curve(points)
@@ -313,7 +374,7 @@ def calibrate(
             mid = (a + b) / 2
             new = evaluate([mid], fit_reps)
             records += new
-            m, clo, chi = t_interval([r["kpi"] for r in new])
+            m, clo, chi = rate_interval([r["kpi"] for r in new], [r["resolved"] for r in new])
             say(f"midpoint {mid:.4f}: {m:.4f} [{clo:.4f}, {chi:.4f}]")
             fa = _mean_at(records, a)
             if (fa - target) * (m - target) <= 0:
@@ -323,28 +384,23 @@ def calibrate(
             if clo <= target <= chi:
                 break  # the simulation can no longer tell the midpoint from the target
         points = pd.DataFrame(records)
-        roots = _per_rep_roots(points, a, b, target)
-        if len(roots) >= max(2, reps // 2):
-            value, vlo, vhi = t_interval(roots)
-        else:
-            # most replications are flat between a and b (e.g. all on time): invert the
-            # mean curve and its confidence band instead
-            notes.append("per-replication roots undefined; interval from the mean curve's band")
-            value, vlo, vhi = _band_root(_curve(points), a, b, target)
+        curve = _curve(points)
+        value = bracket_root(curve, a, b, target)
         if not math.isfinite(value):
             raise CalibrationError("could not locate the target between the bracketing values")
-        value = min(max(value, lo_b), hi_b)
+        vlo, vhi = band_root_interval(curve, target, value)
         calibrated = scenario.with_changes({parameter: value}, f"{source} ({parameter}={value})")
         ver = evaluate_verification(ex, calibrated, seed, list(range(reps, reps + verify_reps)))
         runs += verify_reps
         bar.update(verify_reps)
-        achieved, alo, ahi = t_interval(ver["on_time_rate"])
+        achieved, alo, ahi = rate_interval(ver["on_time_rate"], ver["resolved"])
     finally:
         bar.close()
         if own:
             ex.close()
     monotone, direction, _ = check_monotone(points)
-    return CalibrationResult(
+    verified = bool(alo <= target <= ahi)
+    result = CalibrationResult(
         parameter=parameter,
         target=target,
         kpi="on_time_rate",
@@ -354,14 +410,25 @@ def calibrate(
         achieved_ci95=(alo, ahi),
         runs=runs,
         points=points.sort_values(["value", "rep"]).reset_index(drop=True),
-        curve=_curve(points),
+        curve=curve,
         monotone=monotone,
         direction=direction,
         scenario=calibrated,
         verification=ver,
+        bracket=(a, b),
+        verified=verified,
         wall_seconds=time.perf_counter() - t0,
         notes=notes,
     )
+    if not verified:
+        raise CalibrationFailed(
+            f"the fitted value {parameter} = {value:.4f} does not reproduce the target: "
+            f"on {verify_reps} fresh replications the on-time rate is {achieved:.4f} with 95% "
+            f"interval [{alo:.4f}, {ahi:.4f}], which excludes {target} (more replications "
+            f"(--reps) or narrower bounds may help)",
+            result,
+        )
+    return result
 
 
 def evaluate_verification(
@@ -381,36 +448,54 @@ def _mean_at(records: list[dict[str, Any]], v: float) -> float:
     return float(np.mean([r["kpi"] for r in records if r["value"] == v]))
 
 
-def _per_rep_roots(points: pd.DataFrame, a: float, b: float, target: float) -> np.ndarray:
-    """Where each replication's line through (a, f_r(a)) and (b, f_r(b)) meets the target."""
-    wide = points.pivot(index="rep", columns="value", values="kpi")
-    fa = wide[a].to_numpy(float)
-    fb = wide[b].to_numpy(float)
-    slope = (fb - fa) / (b - a)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        roots = a + (target - fa) / slope
-    return roots[np.isfinite(roots)]
+def bracket_root(curve: pd.DataFrame, a: float, b: float, target: float) -> float:
+    """Where the mean curve, linear between ``a`` and ``b``, equals ``target``.
+
+    ``curve`` has columns ``value`` and ``mean``; the means at ``a`` and ``b`` lie on either
+    side of the target (or on it), so the root lies in ``[a, b]``. NaN if they do not.
+    """
+    c = curve.set_index("value")["mean"]
+    fa, fb = float(c.loc[a]) - target, float(c.loc[b]) - target
+    if not fa * fb <= 0:
+        return math.nan
+    if fa == fb:  # flat at the target between a and b
+        return (a + b) / 2
+    return a + (b - a) * fa / (fa - fb)
 
 
-def _band_root(
-    curve: pd.DataFrame, a: float, b: float, target: float
-) -> tuple[float, float, float]:
-    """Root of the mean line between a and b, and where its 95% band lines meet the target."""
-    c = curve.set_index("value")
+def band_root_interval(
+    curve: pd.DataFrame, target: float, value: float, points: int = 4001
+) -> tuple[float, float]:
+    """The 95% interval of a root by inverting the curve's 95% band.
 
-    def root(col: str) -> float:
-        fa, fb = float(c.loc[a, col]), float(c.loc[b, col])
-        return a + (target - fa) * (b - a) / (fb - fa) if fb != fa else float("nan")
-
-    value = root("mean")
-    ends = sorted(x for x in (root("ci95_low"), root("ci95_high")) if math.isfinite(x))
-    if len(ends) < 2:
-        return value, float("nan"), float("nan")
-    return value, ends[0], ends[1]
+    ``curve`` has columns ``value``, ``mean``, ``ci95_low`` and ``ci95_high`` (one row per
+    evaluated value); the band and the mean are interpolated linearly between them. Returns
+    the contiguous range of parameter values around ``value`` where the target lies inside
+    the band: it contains ``value`` (where the mean equals the target) and lies within the
+    evaluated values, hence within the bounds. Resolution: ``points`` values over the range.
+    """
+    c = curve.sort_values("value")
+    x = c["value"].to_numpy(float)
+    mean = c["mean"].to_numpy(float)
+    lo = np.where(np.isfinite(c["ci95_low"]), c["ci95_low"], mean)
+    hi = np.where(np.isfinite(c["ci95_high"]), c["ci95_high"], mean)
+    grid = np.union1d(np.linspace(x[0], x[-1], points), np.append(x, value))
+    inside = (np.interp(grid, x, lo) <= target) & (target <= np.interp(grid, x, hi))
+    at = int(np.searchsorted(grid, value))
+    inside[at] = True  # the mean (inside the band) equals the target there
+    first, last = at, at
+    while first > 0 and inside[first - 1]:
+        first -= 1
+    while last < len(grid) - 1 and inside[last + 1]:
+        last += 1
+    return float(grid[first]), float(grid[last])
 
 
 def write_value(path: str | Path, parameter: str, value: float, note: str | None = None) -> None:
-    """Write ``parameter: value`` into a scenario YAML file, keeping its comments."""
+    """Write ``parameter: value`` into a scenario YAML file, keeping its comments.
+
+    If ``path`` is a symbolic link, the file it points to is updated and the link kept.
+    """
     from ruamel.yaml import YAML
     from ruamel.yaml.comments import CommentedMap
 
@@ -420,7 +505,8 @@ def write_value(path: str | Path, parameter: str, value: float, note: str | None
     yaml.preserve_quotes = True
     yaml.width = 4096  # never re-wrap long lines (their trailing comments must stay on them)
     yaml.indent(mapping=2, sequence=4, offset=2)
-    p = Path(path)
+    # through a symbolic link: update the file it points to and keep the link
+    p = Path(os.path.realpath(path))
     with p.open(encoding="utf-8") as fh:
         doc = yaml.load(fh)
     node = doc

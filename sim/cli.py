@@ -1,7 +1,11 @@
 """Command line: parses arguments, loads scenarios, calls the library, prints.
 
 Exit codes: 0 success, 2 bad input (one line on stderr naming the file and field, no
-traceback), 1 internal error, 130 interrupted.
+traceback), 1 internal error or a calibration whose fitted value fails its verification,
+130 interrupted.
+
+Every JSON object printed is strict JSON (:func:`sim.stats.dumps`: undefined values are
+``null``).
 """
 
 from __future__ import annotations
@@ -19,7 +23,8 @@ from typing import Any
 import pandas as pd
 
 from sim.labels import LABELS, label
-from sim.scenario import ScenarioError, load_scenario
+from sim.scenario import ScenarioError, load_scenario, scenario_warnings, written_paths
+from sim.stats import MIN_REPS, dumps
 
 EXIT_BAD_INPUT = 2
 STREAM_ERRORS = "tthc-ascii"
@@ -114,6 +119,10 @@ def _out_dir(
     return path
 
 
+def _port(text: str) -> int:
+    return _int_in(text, 1, 65535, "port must be between 1 and 65535, got {v}")
+
+
 def _seed(text: str) -> int:
     return _int_in(text, 0, 2**63 - 1, "seed must be between 0 and 2**63-1")
 
@@ -148,7 +157,8 @@ def _add_precision_args(p: argparse.ArgumentParser, what: str) -> None:
         "--halfwidth",
         type=_halfwidth,
         default=0.002,
-        help=f"with --reps auto: target 95%% half-width of {what} (default 0.002)",
+        help=f"with --reps auto: target 95%% half-width of {what} (default 0.002; "
+        f"never reached with fewer than {MIN_REPS} replications)",
     )
     p.add_argument(
         "--max-reps",
@@ -320,6 +330,19 @@ def build_parser() -> argparse.ArgumentParser:
     )
     pl.add_argument("--plots-dir", type=Path, default=None, help="default RESULTS_DIR/plots")
 
+    ap = sub.add_parser("app", help="start the planner's workbench (web page)")
+    ap.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    ap.add_argument("--port", type=_port, default=8501, help="TCP port (default 8501)")
+    ap.add_argument(
+        "--scenarios", type=Path, default=Path("scenarios"), help="served scenario folder"
+    )
+    ap.add_argument(
+        "--sweeps", type=Path, default=Path("results"), help="folder of sweep stores to browse"
+    )
+    ap.add_argument(
+        "--workers", type=_workers, default=0, help="simulation processes (default 0 = all cores)"
+    )
+
     v = sub.add_parser("validate", help="check a scenario file")
     v.add_argument("scenario", type=Path)
     v.add_argument("--set", dest="overrides", action="append", default=[], metavar="PATH=VALUE")
@@ -330,6 +353,16 @@ def _version() -> str:
     from sim import __version__
 
     return f"tthc-sim {__version__}"
+
+
+def _note_line(note: str | None) -> str:
+    return f"\nNote: {note}." if note else ""
+
+
+def _warn_note(note: str | None) -> None:
+    """With ``--json`` the note is a field of the object; say it on stderr as well."""
+    if note:
+        print(f"warning: {note}", file=sys.stderr)
 
 
 def _console_lang(args: argparse.Namespace) -> str:
@@ -358,7 +391,10 @@ def _print_run(res: Any, scn: Any, lang: str = "en") -> None:
     )
     print(t("run_reps", reps=res.reps, seed=res.seed, seconds=res.wall_seconds))
     print()
-    print(t("run_rate", rate=_pct(res.on_time_rate), low=_pct(lo), high=_pct(hi)))
+    print(
+        t("run_rate", rate=_pct(res.on_time_rate), low=_pct(lo), high=_pct(hi))
+        + _note_line(res.interval_note)
+    )
     print(
         t(
             "run_counts",
@@ -444,8 +480,16 @@ def _fmt(df: pd.DataFrame, cols: list[str], lang: str = "en") -> str:
     return d.to_string(index=False)
 
 
+def _scenario_warnings(path: Path, scn: Any, overrides: Sequence[str]) -> list[str]:
+    """The scenario's no-effect warnings (``FILE: field: why``), also printed on stderr."""
+    lines = [f"{path}: {w}" for w in scenario_warnings(scn, written_paths(path, overrides))]
+    _warn(lines)
+    return lines
+
+
 def cmd_validate(args: argparse.Namespace) -> int:
     scn = load_scenario(args.scenario, args.overrides)
+    _scenario_warnings(args.scenario, scn, args.overrides)
     print(
         f"{args.scenario}: ok ({scn.name}, {len(scn.unit_codes())} units, "
         f"{len(scn.procedures)} procedures)"
@@ -458,6 +502,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     from sim.outputs import ParquetSink, finish_folder
 
     scn = load_scenario(args.scenario, args.overrides)
+    warnings = _scenario_warnings(args.scenario, scn, args.overrides)
     if args.out:
         _out_dir(args.out, kind="run")  # manifest removed: incomplete until we finish
     sink = ParquetSink(args.out / "dossiers.parquet") if args.out else None
@@ -494,16 +539,18 @@ def cmd_run(args: argparse.Namespace) -> int:
         write_results(
             res,
             args.out,
-            {"overrides": list(args.overrides), "scenario_file": str(args.scenario)},
+            {
+                "overrides": list(args.overrides),
+                "scenario_file": str(args.scenario),
+                "warnings": warnings,
+            },
             workbook_lang=_workbook_lang(args),
         )
         finish_folder(args.out)
     precision = res.meta.get("precision")
     if args.json:
-        obj = res.to_json()
-        if precision:
-            obj["precision"] = precision
-        sys.stdout.write(json.dumps(obj) + "\n")
+        _warn_note(res.interval_note)
+        sys.stdout.write(dumps(res.to_json()) + "\n")
     else:
         lang = _console_lang(args)
         _print_run(res, scn, lang)
@@ -516,11 +563,12 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 def _precision_line(p: dict[str, Any], what: str, lang: str = "en") -> str:
     """The ``--reps auto`` outcome; ``what`` is the label key (``con_<what>``) of the KPI."""
-    state = (
-        label("con_reached", lang)
-        if p["reached"]
-        else label("con_not_reached", lang, max_reps=p["max_reps"])
-    )
+    if p["reached"]:
+        state = label("con_reached", lang)
+    elif p["reps"] < p.get("min_reps", 0):
+        state = label("con_not_reached_min", lang, min_reps=p["min_reps"], max_reps=p["max_reps"])
+    else:
+        state = label("con_not_reached", lang, max_reps=p["max_reps"])
     return label(
         "con_precision",
         lang,
@@ -715,10 +763,11 @@ def _compare_posterior(args: argparse.Namespace) -> int:
 
 
 def _calibrate_bisect(args: argparse.Namespace) -> int:
-    from sim.calibrate import CalibrationError, calibrate, write_value
+    from sim.calibrate import CalibrationError, CalibrationFailed, calibrate, write_value
     from sim.outputs import MANIFEST, finish_folder, manifest, write_csv, write_json
 
     scn = load_scenario(args.scenario, args.overrides)
+    warnings = _scenario_warnings(args.scenario, scn, args.overrides)
     if args.target is not None and not 0.0 < args.target <= 1.0:
         raise UsageError(f"--target must be in (0, 1], got {args.target}")
     if args.grid < 2:
@@ -727,6 +776,7 @@ def _calibrate_bisect(args: argparse.Namespace) -> int:
         raise UsageError(f"--bounds must be finite numbers, got {args.bounds}")
     if args.out:
         _out_dir(args.out, kind="calibrate")  # manifest removed: incomplete until we finish
+    failure: str | None = None
     try:
         res = calibrate(
             scn,
@@ -739,6 +789,8 @@ def _calibrate_bisect(args: argparse.Namespace) -> int:
             workers=args.workers,
             progress=not args.no_progress,
         )
+    except CalibrationFailed as exc:  # a fit that misses its target: reported, never written
+        res, failure = exc.result, str(exc)
     except CalibrationError as exc:
         raise UsageError(f"{args.scenario}: calibration: {exc}") from None
     if args.out:
@@ -751,23 +803,29 @@ def _calibrate_bisect(args: argparse.Namespace) -> int:
                 "calibrate",
                 scenario=scn.to_dict(),
                 result=res.to_json(),
+                failure=failure,
+                warnings=warnings,
                 files=["curve.csv", MANIFEST, "points.csv", "verification.csv"],
                 plots=[p.name for p in plots],
             ),
             args.out / MANIFEST,
         )
         finish_folder(args.out)
-    if args.write:
+    if args.write and failure is None:
         note = f"calibrated: {res.kpi} {res.achieved:.4f} (target {res.target})"
         write_value(args.scenario, res.parameter, res.value, note)
     if args.json:
-        sys.stdout.write(json.dumps(res.to_json()) + "\n")
-        return 0
-    print(res.report())
-    if args.out:
-        print(f"\nPlot and points written to {args.out}/")
-    if args.write:
-        print(f"Wrote {res.parameter} = {res.value:.6f} into {args.scenario}")
+        sys.stdout.write(dumps(res.to_json()) + "\n")
+    else:
+        print(res.report())
+        if args.out:
+            print(f"\nPlot and points written to {args.out}/")
+        if args.write and failure is None:
+            print(f"Wrote {res.parameter} = {res.value:.6f} into {args.scenario}")
+    if failure is not None:
+        unwritten = "; nothing written into the scenario" if args.write else ""
+        print(f"error: {args.scenario}: calibration failed: {failure}{unwritten}", file=sys.stderr)
+        return 1
     return 0
 
 
@@ -799,6 +857,7 @@ def _ci(metric: str, lo: float, hi: float) -> str:
 
 def cmd_compare(args: argparse.Namespace) -> int:
     from sim.compare import compare, write_comparison
+    from sim.stats import interval_note
 
     if len(args.scenarios) < 2:
         raise UsageError("compare needs at least two scenario files (the reference first)")
@@ -808,6 +867,11 @@ def cmd_compare(args: argparse.Namespace) -> int:
         if value is not None:
             raise UsageError(f"{option} needs --posterior")
     scns = [load_scenario(p, args.overrides) for p in args.scenarios]
+    warnings = [
+        w
+        for p, scn in zip(args.scenarios, scns, strict=True)
+        for w in _scenario_warnings(p, scn, args.overrides)
+    ]
     if args.out:
         _out_dir(args.out, kind="comparison")
     auto = args.reps == "auto"
@@ -835,13 +899,16 @@ def cmd_compare(args: argparse.Namespace) -> int:
             {
                 "scenario_files": [str(p) for p in args.scenarios],
                 "overrides": list(args.overrides),
+                "warnings": warnings,
             },
             workbook_lang=_workbook_lang(args),
             plots=plots,
         )
         finish_folder(args.out)
+    note = interval_note(cmp.reps)
     if args.json:
-        sys.stdout.write(json.dumps(cmp.to_json(), default=str) + "\n")
+        _warn_note(note)
+        sys.stdout.write(dumps(cmp.to_json()) + "\n")
         return 0
     lang = _console_lang(args)
 
@@ -851,7 +918,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
     def metric_name(metric: str) -> str:
         return metric if lang == "en" else label(metric, lang)
 
-    print(t("cmp_head", reps=cmp.reps, seed=cmp.seed, seconds=cmp.wall_seconds))
+    print(t("cmp_head", reps=cmp.reps, seed=cmp.seed, seconds=cmp.wall_seconds) + _note_line(note))
     for k, (name, path) in enumerate(zip(cmp.labels, args.scenarios, strict=True)):
         print(f"  {t('reference') if k == 0 else f'[{k}]':>9}: {name}  ({path})")
     if "precision" in cmp.meta:
@@ -924,9 +991,10 @@ def _foreign_sweep(out: Path, sweep: Any, resume: bool) -> bool:
 
 def cmd_sweep(args: argparse.Namespace) -> int:
     from sim.outputs import finish_folder
-    from sim.sweep import load_sweep, run_sweep
+    from sim.sweep import LOCK_FILE, load_sweep, run_sweep, store_lock
 
     sweep = load_sweep(args.sweep)
+    _warn(sweep.warnings)
     if sweep.spec.posterior is not None:
         return _sweep_posterior(sweep, args)
     executor = None
@@ -938,26 +1006,35 @@ def cmd_sweep(args: argparse.Namespace) -> int:
         except (OSError, ValueError) as exc:
             raise UsageError(f"{args.scheduler}: --scheduler: cannot connect ({exc})") from None
     try:
-        out = args.out or Path("results") / sweep.name
-        # a folder holding a sweep that is not to be resumed here is refused by run_sweep,
-        # before anything in it is touched; otherwise it is claimed (old derived files and
-        # plots cleared, the store of points kept)
-        foreign = _foreign_sweep(out, sweep, args.resume)
-        _out_dir(out, kind=None if foreign else "sweep", keep=("sweep.json",))
-        res = run_sweep(
-            sweep,
-            out,
-            workers=args.workers,
-            scheduler=args.scheduler,
-            executor=executor,
-            resume=args.resume,
-            progress=not args.no_progress,
-            workbook_lang=_workbook_lang(args),
-        )
+        out = _out_dir(args.out or Path("results") / sweep.name)
+        # nothing in the folder is touched unless this sweep holds its lock: a second sweep
+        # on it is refused while the first runs (run_sweep takes the same lock again)
+        new_lock = not (out / LOCK_FILE).exists()
+        with store_lock(out):
+            # a folder holding a sweep that is not to be resumed here is refused by run_sweep,
+            # before anything in it is touched; otherwise it is claimed (old derived files
+            # and plots cleared, the store of points kept)
+            foreign = _foreign_sweep(out, sweep, args.resume)
+            try:
+                _out_dir(out, kind=None if foreign else "sweep", keep=("sweep.json",))
+            except UsageError:
+                if new_lock:  # a refused folder is left as it was
+                    (out / LOCK_FILE).unlink(missing_ok=True)
+                raise
+            res = run_sweep(
+                sweep,
+                out,
+                workers=args.workers,
+                scheduler=args.scheduler,
+                executor=executor,
+                resume=args.resume,
+                progress=not args.no_progress,
+                workbook_lang=_workbook_lang(args),
+            )
+            finish_folder(out)
     finally:
         if executor is not None:
             executor.close()
-    finish_folder(out)
     pts = res.points
     lang = _console_lang(args)
     print(
@@ -966,8 +1043,8 @@ def cmd_sweep(args: argparse.Namespace) -> int:
             lang,
             name=sweep.name,
             points=len(pts),
-            reps=sweep.reps,
-            seed=sweep.seed,
+            reps=_span([sweep.reps_of(p) for p in sweep.points]),
+            seed=_span([sweep.seed_of(p) for p in sweep.points]),
             seconds=res.wall_seconds,
             workers=res.meta["workers"],
             where=label("con_sweep_on", lang, scheduler=args.scheduler) if args.scheduler else "",
@@ -1044,6 +1121,18 @@ def _sweep_posterior(sweep: Any, args: argparse.Namespace) -> int:
     return 0
 
 
+def _span(values: Sequence[int]) -> str:
+    """One value, or the smallest and largest of several (per-point seeds or replications)."""
+    distinct = sorted(set(values))
+    return str(distinct[0]) if len(distinct) == 1 else f"{distinct[0]}-{distinct[-1]}"
+
+
+def _warn(lines: Sequence[str]) -> None:
+    """Settings that are legal but have no effect: one line each on stderr."""
+    for line in lines:
+        print(f"warning: {line}", file=sys.stderr)
+
+
 def cmd_plot(args: argparse.Namespace) -> int:
     import pandas.errors
 
@@ -1073,6 +1162,58 @@ def cmd_plot(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_app(args: argparse.Namespace) -> int:
+    """Start the Streamlit server of :mod:`sim.app.main` (replaces this process)."""
+    import importlib.util
+
+    from sim.app.core import ENV_SCENARIOS, ENV_SWEEPS, ENV_WORKERS, scenario_files
+
+    folder = args.scenarios
+    if not folder.is_dir():
+        raise UsageError(f"{folder}: --scenarios: not a folder")
+    if not scenario_files(folder):
+        raise UsageError(f"{folder}: --scenarios: no scenario file (*.yaml) in the folder")
+    if importlib.util.find_spec("streamlit") is None:
+        raise UsageError("the workbench needs Streamlit: pip install 'tthc-sim[app]'")
+    script = Path(__file__).with_name("app") / "main.py"
+    env = {
+        **os.environ,
+        ENV_SCENARIOS: str(folder.resolve()),
+        ENV_SWEEPS: str(args.sweeps.resolve()),
+        ENV_WORKERS: str(args.workers),
+    }
+    argv = [
+        sys.executable,
+        "-m",
+        "streamlit",
+        "run",
+        str(script),
+        "--server.address",
+        args.host,
+        "--server.port",
+        str(args.port),
+        "--server.headless",
+        "true",
+        "--server.maxUploadSize",
+        "1",  # MB; the app itself refuses scenarios over sim.app.core.MAX_UPLOAD_BYTES
+        "--server.fileWatcherType",
+        "none",
+        "--server.enableXsrfProtection",
+        "true",
+        "--runner.postScriptGC",
+        "false",  # a full garbage collection after every rerun stalls the server
+        "--browser.gatherUsageStats",
+        "false",
+        "--client.toolbarMode",
+        "viewer",
+        "--global.developmentMode",
+        "false",
+    ]
+    print(f"tthc-sim app: http://{args.host}:{args.port}  (scenarios: {folder})", flush=True)
+    os.execve(sys.executable, argv, env)
+    return 0  # pragma: no cover - execve does not return
+
+
 COMMANDS = {
     "run": cmd_run,
     "validate": cmd_validate,
@@ -1081,6 +1222,7 @@ COMMANDS = {
     "screen": cmd_screen,
     "sweep": cmd_sweep,
     "plot": cmd_plot,
+    "app": cmd_app,
 }
 
 

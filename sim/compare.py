@@ -10,7 +10,6 @@ much narrower, because the noise shared by both scenarios cancels.
 
 from __future__ import annotations
 
-import math
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -19,12 +18,19 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy.special import stdtrit
 
 from sim.executors import Executor, SerialExecutor, make_executor
 from sim.experiment import Results, combine_results, reps_to_add, run
-from sim.results import t_interval
 from sim.scenario import Scenario
+from sim.stats import (
+    MIN_REPS,
+    halfwidth,
+    interval_note,
+    json_ready,
+    paired_interval,
+    rate_interval,
+    welch_interval,
+)
 from sim.units import load_units
 
 #: KPIs of a replication compared by default (columns of ``Results.replications``).
@@ -49,54 +55,22 @@ UNIT_KPIS: tuple[str, ...] = (
 )
 
 
-def paired_interval(
-    reference: np.ndarray | pd.Series, other: np.ndarray | pd.Series, level: float = 0.95
-) -> tuple[float, float, float]:
-    """Mean of ``other - reference`` over paired replications with its t-interval.
-
-    Pairs where either value is NaN are dropped.
-    """
-    a = np.asarray(reference, dtype=float)
-    b = np.asarray(other, dtype=float)
-    return t_interval(b - a, level)
-
-
-def welch_interval(
-    reference: np.ndarray | pd.Series, other: np.ndarray | pd.Series, level: float = 0.95
-) -> tuple[float, float, float]:
-    """Difference of means ``other - reference`` with the unpaired (Welch) t-interval."""
-    a = np.asarray(reference, dtype=float)
-    b = np.asarray(other, dtype=float)
-    a, b = a[~np.isnan(a)], b[~np.isnan(b)]
-    if len(a) == 0 or len(b) == 0:
-        return float("nan"), float("nan"), float("nan")
-    d = float(b.mean() - a.mean())
-    if len(a) < 2 or len(b) < 2:
-        return d, float("nan"), float("nan")
-    va, vb = a.var(ddof=1) / len(a), b.var(ddof=1) / len(b)
-    se = math.sqrt(va + vb)
-    if se == 0.0:
-        return d, d, d
-    dof = (va + vb) ** 2 / (va**2 / (len(a) - 1) + vb**2 / (len(b) - 1))
-    half = float(stdtrit(dof, 0.5 + level / 2)) * se
-    return d, d - half, d + half
-
-
-def _difference_row(a: pd.Series, b: pd.Series) -> dict[str, float]:
-    """Paired and unpaired intervals of ``b - a`` (aligned on their index: replications)."""
+def _difference_row(a: pd.Series, b: pd.Series, metric: str) -> dict[str, float]:
+    """Paired and unpaired intervals of ``b - a`` (aligned on their index: replications),
+    clipped to the range of a difference of ``metric`` (rates: [-1, 1])."""
     pair = pd.concat([a.rename("a"), b.rename("b")], axis=1, join="inner").dropna()
-    d, lo, hi = paired_interval(pair["a"], pair["b"])
-    _, ulo, uhi = welch_interval(a, b)
+    d, lo, hi = paired_interval(pair["a"], pair["b"], metric=metric)
+    _, ulo, uhi = welch_interval(a, b, metric=metric)
     return {
         "mean_reference": float(np.nanmean(a)) if a.notna().any() else float("nan"),
         "mean_scenario": float(np.nanmean(b)) if b.notna().any() else float("nan"),
         "difference": d,
         "paired_ci95_low": lo,
         "paired_ci95_high": hi,
-        "paired_halfwidth": (hi - lo) / 2,
+        "paired_halfwidth": halfwidth(lo, hi),
         "unpaired_ci95_low": ulo,
         "unpaired_ci95_high": uhi,
-        "unpaired_halfwidth": (uhi - ulo) / 2,
+        "unpaired_halfwidth": halfwidth(ulo, uhi),
         "pairs": len(pair),
     }
 
@@ -120,11 +94,15 @@ class Comparison:
         return self.reference.reps
 
     def scenario_table(self) -> pd.DataFrame:
-        """One row per scenario: on-time rate with its 95% interval and the main counts."""
+        """One row per scenario: on-time rate with its 95% interval and the main counts.
+
+        Columns ``scenario, reps, on_time_rate, ci95_low, ci95_high, arrived, resolved, late,
+        open`` (means per replication; the interval is :func:`sim.stats.rate_interval`).
+        """
         rows = []
         for label, res in zip(self.labels, self.results, strict=True):
             r = res.replications
-            m, lo, hi = t_interval(r["on_time_rate"])
+            m, lo, hi = rate_interval(r["on_time_rate"], r["resolved"])
             rows.append(
                 {
                     "scenario": label,
@@ -144,6 +122,8 @@ class Comparison:
         """Scenario minus reference for each KPI: paired and unpaired 95% intervals.
 
         One row per (scenario, metric); ``halfwidth_ratio`` = paired / unpaired half-width.
+        Intervals of rate differences are clipped to [-1, 1]
+        (:func:`sim.stats.difference_range`).
         """
         ref = self.reference.replications.set_index("rep")
         wanted = list(metrics or MAIN_KPIS)
@@ -158,7 +138,7 @@ class Comparison:
                         "scenario": label,
                         "reference": self.labels[0],
                         "metric": m,
-                        **_difference_row(ref[m].astype(float), other[m].astype(float)),
+                        **_difference_row(ref[m].astype(float), other[m].astype(float), m),
                     }
                 )
         out = pd.DataFrame(rows)
@@ -187,7 +167,7 @@ class Comparison:
                             "name": table.loc[code, "name"],
                             "type": table.loc[code, "type"],
                             "metric": m,
-                            **_difference_row(a_all[m].astype(float), b_all[m].astype(float)),
+                            **_difference_row(a_all[m].astype(float), b_all[m].astype(float), m),
                         }
                     )
         return pd.DataFrame(rows)
@@ -202,25 +182,20 @@ class Comparison:
         return out
 
     def to_json(self) -> dict[str, Any]:
-        """A JSON-compatible summary (the command line's ``--json`` object)."""
-        diffs = self.differences()
-        return {
+        """A strict-JSON summary (the command line's ``--json`` object): undefined values
+        are ``None``, never NaN."""
+        out = {
             "reference": self.labels[0],
             "scenarios": self.labels,
             "reps": self.reps,
             "seed": self.seed,
+            "interval_note": interval_note(self.reps),
             "wall_seconds": self.wall_seconds,
-            "per_scenario": _records(self.scenario_table()),
-            "differences": _records(diffs),
+            "per_scenario": self.scenario_table().to_dict(orient="records"),
+            "differences": self.differences().to_dict(orient="records"),
             **({"precision": self.meta["precision"]} if "precision" in self.meta else {}),
         }
-
-
-def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
-    return [
-        {k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in row.items()}
-        for row in frame.to_dict(orient="records")
-    ]
+        return dict(json_ready(out))
 
 
 def unique_labels(names: Sequence[str]) -> list[str]:
@@ -240,7 +215,7 @@ def compare(
     *,
     target_halfwidth: float | None = None,
     max_reps: int = 100,
-    min_reps: int = 3,
+    min_reps: int = MIN_REPS,
     labels: Sequence[str] | None = None,
     workers: int | None = 1,
     scheduler: str | None = None,
@@ -258,7 +233,8 @@ def compare(
     target_halfwidth
         If given (instead of ``reps``), add replications in batches until the paired 95%
         half-width of the on-time-rate difference is at most this for every scenario, or
-        ``max_reps`` is reached.
+        ``max_reps`` is reached; never declared reached with fewer than
+        :data:`sim.stats.MIN_REPS` replications.
     labels
         Names in tables and plots (default: the scenario names, made unique).
 
@@ -306,8 +282,10 @@ def compare(
             size = 0
             for k in range(1, len(scenarios)):
                 other = pd.concat([p.replications for p in parts[k]]).set_index("rep")
-                d = (other["on_time_rate"] - ref_rates["on_time_rate"]).to_numpy()
-                size = max(size, reps_to_add(d, target_halfwidth, max_reps))
+                _, lo, hi = paired_interval(
+                    ref_rates["on_time_rate"], other["on_time_rate"], metric="on_time_rate"
+                )
+                size = max(size, reps_to_add(n, halfwidth(lo, hi), target_halfwidth, max_reps))
     finally:
         if own:
             ex.close()
@@ -325,8 +303,9 @@ def compare(
         cmp.meta["precision"] = {
             "target_halfwidth": target_halfwidth,
             "halfwidth": worst,
-            "reached": bool(worst <= target_halfwidth),
+            "reached": bool(n >= MIN_REPS and worst <= target_halfwidth),
             "reps": n,
+            "min_reps": MIN_REPS,
             "max_reps": max_reps,
         }
     return cmp

@@ -57,7 +57,13 @@ class Dossiers:
     incomplete: np.ndarray  # bool
     supplement_delay_minutes: np.ndarray  # wall minutes until the applicant supplements
     key: np.ndarray  # stable identity under common random numbers (int64, see generate)
-    inherited_due: np.ndarray  # deadline (working minutes) of an inherited dossier, else NaN
+    # deadline (working minutes) of a dossier inherited on the first day, else NaN
+    # (all NaN when not given)
+    inherited_due: np.ndarray = None  # type: ignore[assignment]
+
+    def __post_init__(self) -> None:
+        if self.inherited_due is None:
+            self.inherited_due = np.full(len(self.arrival), np.nan)
 
     def __len__(self) -> int:
         return len(self.arrival)
@@ -294,7 +300,7 @@ class MechanismDraws:
     or off, or changing its parameters, leaves every other draw untouched (common random
     numbers). A mechanism that is off draws nothing; its arrays are then empty.
 
-    Uniforms ``*_u`` decide whether a dossier meets the step (``u < probability``); delays
+    Uniforms ``*_u`` (float32) decide whether a dossier meets the step (``u < probability``); delays
     are in wall minutes (calendar time) unless named ``*_working_minutes``; ``printing`` is
     officer minutes.
     """
@@ -317,7 +323,7 @@ def _backlog_blocks(
     scn: Scenario, cal: WorkingCalendar, codes: list[str], seed: int, rep: int
 ) -> list[dict[str, np.ndarray]]:
     """The inherited dossiers of ``initial_backlog``, one block per entry (simulated units)."""
-    if not scn.initial_backlog.enabled:
+    if not scn.initial_backlog.enabled or scn.initial_backlog.handover_date != scn.horizon.start:
         return []
     pids = list(scn.procedures)
     out: list[dict[str, np.ndarray]] = []
@@ -352,6 +358,11 @@ def _backlog_blocks(
     return out
 
 
+def _u32(g: np.random.Generator, m: int) -> np.ndarray:
+    """``m`` uniforms in [0, 1) as float32 (half the memory; ample for a probability)."""
+    return g.random(m, dtype=np.float32)
+
+
 def _per_block(
     ds: Dossiers,
     codes: list[str],
@@ -375,7 +386,7 @@ def _per_block(
             g = stream(seed, rep, name, codes[h], CHANNELS[c])
         values = draw(g, len(seg))
         if outs is None:
-            outs = [np.empty(n) for _ in values]
+            outs = [np.empty(n, dtype=v.dtype) for v in values]
         for out, v in zip(outs, values, strict=True):
             out[order[seg]] = v
     return outs if outs is not None else []
@@ -394,12 +405,12 @@ def draw_mechanisms(
     if lr.enabled and n:
         consult_u, consult = _per_block(
             ds, codes, seed, rep, "land_consultation",
-            lambda g, m: [g.random(m), lr.consultation_delay_days.sample(g, m) * day],
+            lambda g, m: [_u32(g, m), lr.consultation_delay_days.sample(g, m) * day],
         )  # fmt: skip
         fin_u, tax, pay = _per_block(
             ds, codes, seed, rep, "land_financial",
             lambda g, m: [
-                g.random(m),
+                _u32(g, m),
                 lr.tax_notice_delay_days.sample(g, m) * day,
                 lr.payment_delay_days.sample(g, m) * day,
             ],
@@ -410,15 +421,20 @@ def draw_mechanisms(
     if rc.enabled and n:
         closing_u, closing = _per_block(
             ds, codes, seed, rep, "closing_lag",
-            lambda g, m: [g.random(m), rc.closing_lag_working_hours.sample(g, m) * 60.0],
+            lambda g, m: [_u32(g, m), rc.closing_lag_working_hours.sample(g, m) * 60.0],
         )  # fmt: skip
         supp_counted_u, fin_counted_u = _per_block(
-            ds, codes, seed, rep, "recorded_pauses", lambda g, m: [g.random(m), g.random(m)]
+            ds,
+            codes,
+            seed,
+            rep,
+            "recorded_pauses",
+            lambda g, m: [_u32(g, m), _u32(g, m)],
         )
     if sy.enabled and n:
         sync_u, sync = _per_block(
             ds, codes, seed, rep, "sync_failure",
-            lambda g, m: [g.random(m), sy.sync_fix_delay_days.sample(g, m) * day],
+            lambda g, m: [_u32(g, m), sy.sync_fix_delay_days.sample(g, m) * day],
         )  # fmt: skip
     return MechanismDraws(
         consult_u,

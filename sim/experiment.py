@@ -19,8 +19,9 @@ from tqdm import tqdm
 
 from sim.executors import Executor, SerialExecutor, make_executor
 from sim.model import build_layout, horizon_calendar, simulate
-from sim.results import RepTables, rep_tables, summarise, t_interval
+from sim.results import RepTables, rep_tables, summarise
 from sim.scenario import Scenario
+from sim.stats import MIN_REPS, halfwidth, interval_note, json_ready, rate_interval
 from sim.units import load_units
 
 
@@ -73,28 +74,51 @@ class Results:
 
     @property
     def per_rep(self) -> list[float]:
+        """Each replication's on-time rate (NaN where it resolved nothing)."""
         return [float(x) for x in self.replications["on_time_rate"]]
+
+    def _on_time(self) -> tuple[float, float, float]:
+        r = self.replications
+        return rate_interval(r["on_time_rate"], r["resolved"])
 
     @property
     def on_time_rate(self) -> float:
-        return t_interval(self.replications["on_time_rate"])[0]
+        """Mean over replications of the on-time rate (NaN if none resolved anything)."""
+        return self._on_time()[0]
 
     @property
     def on_time_ci95(self) -> tuple[float, float]:
-        _, lo, hi = t_interval(self.replications["on_time_rate"])
+        """95% interval of the on-time rate, inside [0, 1] (:func:`sim.stats.rate_interval`);
+        NaN with fewer than two replications that resolved something."""
+        _, lo, hi = self._on_time()
         return lo, hi
+
+    @property
+    def interval_note(self) -> str | None:
+        """Why the intervals are indicative only (too few replications), or None."""
+        return interval_note(self.reps)
 
     # ------------------------------------------------------------------ tables
     def summary(self) -> pd.DataFrame:
-        """Every replication KPI: mean, sd and 95% t-interval over replications."""
+        """Every replication KPI: mean, sd and 95% interval over replications.
+
+        See :func:`sim.results.summarise` (columns ``metric, mean, sd, ci95_low, ci95_high,
+        reps``; intervals inside each KPI's range).
+        """
         return summarise(self.replications)
 
     def unit_table(self) -> pd.DataFrame:
-        """One row per unit: mean per replication, on-time rate with its 95% interval."""
+        """One row per unit: mean per replication, on-time rate with its 95% interval.
+
+        Columns ``code, name, type, arrived, resolved, open, open_overdue, on_time_rate,
+        on_time_ci95_low, on_time_ci95_high, desk_wait_minutes_mean, reception_utilisation,
+        online_share``; the interval is :func:`sim.stats.rate_interval` over the replications
+        in which the unit resolved something (NaN if fewer than two).
+        """
         table = load_units().frame.set_index("code")
         rows = []
         for code, g in self.units.groupby("code", sort=False):
-            m, lo, hi = t_interval(g["on_time_rate"])
+            m, lo, hi = rate_interval(g["on_time_rate"], g["resolved"])
             rows.append(
                 {
                     "code": code,
@@ -117,12 +141,16 @@ class Results:
         return out.sort_values("code", key=lambda s: s.map(order)).reset_index(drop=True)
 
     def group_table(self, name: str) -> pd.DataFrame:
-        """Per procedure / channel / month table with on-time rate and 95% interval."""
+        """Per procedure / channel / month table with on-time rate and 95% interval.
+
+        Columns ``<procedure|channel|month>, resolved, late, on_time_rate, ci95_low,
+        ci95_high`` (means per replication; interval as in :meth:`unit_table`).
+        """
         frame = getattr(self, name)
         key = {"procedures": "procedure", "channels": "channel", "months": "month"}[name]
         rows = []
         for k, g in frame.groupby(key, sort=True, observed=True):
-            m, lo, hi = t_interval(g["on_time_rate"])
+            m, lo, hi = rate_interval(g["on_time_rate"], g["resolved"])
             rows.append(
                 {
                     key: k,
@@ -148,13 +176,15 @@ class Results:
         )
 
     def to_json(self) -> dict[str, Any]:
-        """The command line's ``--json`` object (DESIGN.md section 5)."""
-        lo, hi = self.on_time_ci95
+        """The command line's ``--json`` object (DESIGN.md section 5), strict JSON values:
+        undefined statistics are ``None`` (``null``), never NaN."""
+        m, lo, hi = self._on_time()
         r = self.replications
-        return {
+        out = {
             "scenario": self.scenario.name,
-            "on_time_rate": self.on_time_rate,
+            "on_time_rate": m,
             "on_time_ci95": [lo, hi],
+            "interval_note": self.interval_note,
             "per_rep": self.per_rep,
             "dossiers_arrived": int(r["arrived"].sum()),
             "dossiers_resolved": int(r["resolved"].sum()),
@@ -164,6 +194,9 @@ class Results:
             "seed": self.seed,
             "wall_seconds": self.wall_seconds,
         }
+        if "precision" in self.meta:
+            out["precision"] = self.meta["precision"]
+        return dict(json_ready(out))
 
 
 GROUP_TABLES = ("units", "procedures", "channels", "months", "causes", "pools", "backlog")
@@ -346,33 +379,36 @@ def combine_results(parts: Sequence[Results]) -> Results:
     )
 
 
-def halfwidth(values: np.ndarray | pd.Series | Sequence[float]) -> float:
-    """Half-width of the 95% t-interval of independent observations (NaN if fewer than 2)."""
-    _, lo, hi = t_interval(np.asarray(values, dtype=float))
-    return (hi - lo) / 2
+def on_time_halfwidth(replications: pd.DataFrame) -> float:
+    """Half-width of the on-time rate's 95% interval (:func:`sim.stats.rate_interval`).
 
-
-def reps_to_add(
-    values: np.ndarray | pd.Series | Sequence[float], target: float, max_reps: int
-) -> int:
-    """Replications to add so the 95% half-width of ``values`` may reach ``target``.
-
-    Zero when the half-width is already at most ``target`` or ``max_reps`` is reached. The
-    estimate uses the current standard deviation and t-quantile (conservative) and at most
-    doubles the replications per batch, so the rule depends only on the values, never on the
-    number of workers.
+    ``replications`` has one row per replication with ``on_time_rate`` and ``resolved``.
     """
-    x = np.asarray(values, dtype=float)
-    n = len(x)
-    if n >= max_reps:
+    _, lo, hi = rate_interval(replications["on_time_rate"], replications["resolved"])
+    return halfwidth(lo, hi)
+
+
+def reps_to_add(n: int, hw: float, target: float, max_reps: int) -> int:
+    """Replications to add to ``n`` so that a 95% half-width ``hw`` may reach ``target``.
+
+    Zero when ``max_reps`` is reached, or when at least :data:`sim.stats.MIN_REPS`
+    replications have a half-width of at most ``target``. Below ``MIN_REPS`` it tops up to
+    ``MIN_REPS`` whatever the half-width (a few agreeing replications are not precision).
+    Otherwise the estimate uses the current half-width (which shrinks as ``1/sqrt(n)``) and
+    at most doubles the replications per batch, so the rule depends only on the values, never
+    on the number of workers.
+    """
+    room = max_reps - n
+    if room <= 0:
         return 0
-    hw = halfwidth(x)
-    if n >= 2 and not np.isnan(hw) and hw <= target:
+    if n < MIN_REPS:
+        return min(MIN_REPS - n, room)
+    if math.isfinite(hw) and hw <= target:
         return 0
-    if np.isnan(hw):  # fewer than two usable replications
-        return min(max(2 - n, 1), max_reps - n)
+    if not math.isfinite(hw):  # no interval yet (e.g. nothing resolved): double
+        return min(n, room)
     needed = math.ceil(n * (hw / target) ** 2)
-    return int(min(max(needed - n, 1), n, max_reps - n))
+    return int(min(max(needed - n, 1), n, room))
 
 
 def run_to_precision(
@@ -380,7 +416,7 @@ def run_to_precision(
     target_halfwidth: float = 0.002,
     *,
     max_reps: int = 100,
-    min_reps: int = 3,
+    min_reps: int = MIN_REPS,
     seed: int | None = None,
     workers: int | None = 1,
     scheduler: str | None = None,
@@ -394,9 +430,17 @@ def run_to_precision(
     Parameters
     ----------
     target_halfwidth
-        Wanted half-width of the t-interval of the on-time rate (0.002 = ±0.2 points).
+        Wanted half-width of the on-time rate's interval (:func:`sim.stats.rate_interval`,
+        which never collapses at 0 or 1); 0.002 = ±0.2 points.
     max_reps, min_reps
-        Cap on the replications, and the size of the first batch.
+        Cap on the replications, and the size of the first batch. The target is never
+        declared reached with fewer than :data:`sim.stats.MIN_REPS` (5) replications: with
+        fewer, more are added (up to ``max_reps``).
+
+    Raises
+    ------
+    ValueError
+        If ``target_halfwidth`` is not positive, ``max_reps`` < 2 or ``min_reps`` < 1.
 
     Returns
     -------
@@ -408,6 +452,8 @@ def run_to_precision(
         raise ValueError("target_halfwidth must be positive")
     if max_reps < 2:
         raise ValueError("max_reps must be at least 2")
+    if min_reps < 1:
+        raise ValueError("min_reps must be at least 1")
     seed = scenario.run.seed if seed is None else seed
     own = executor is None
     ex = executor or (
@@ -430,18 +476,19 @@ def run_to_precision(
                 )
             )
             n += size
-            rates = pd.concat([p.replications["on_time_rate"] for p in parts])
-            size = reps_to_add(rates, target_halfwidth, max_reps)
+            hw = on_time_halfwidth(pd.concat([p.replications for p in parts]))
+            size = reps_to_add(n, hw, target_halfwidth, max_reps)
     finally:
         if own:
             ex.close()
     res = combine_results(parts)
-    hw = halfwidth(res.replications["on_time_rate"])
+    hw = on_time_halfwidth(res.replications)
     res.meta["precision"] = {
         "target_halfwidth": target_halfwidth,
         "halfwidth": hw,
-        "reached": bool(hw <= target_halfwidth),
+        "reached": bool(res.reps >= MIN_REPS and hw <= target_halfwidth),
         "reps": res.reps,
+        "min_reps": MIN_REPS,
         "max_reps": max_reps,
         "batches": len(parts),
     }

@@ -30,11 +30,11 @@ def check_replication(out: RepOutput, tables: RepTables, cal: WorkingCalendar) -
     arrival = out.dossiers.arrival
     k = tables.kpis.iloc[0]
     problems = []
-    if int(k["arrived"]) != len(arrival) or int(k["arrived"]) != int(k["resolved"]) + int(
-        k["open"]
-    ):
+    arrived, resolved, still_open = (int(k[c]) for c in ("arrived", "resolved", "open"))
+    if arrived != len(arrival) or arrived != resolved + still_open:
         problems.append(
-            f"conservation: arrived {k['arrived']} != resolved {k['resolved']} + open {k['open']}"
+            f"conservation: arrived {arrived} != resolved {resolved} + open {still_open}"
+            + (f" (dossiers generated: {len(arrival)})" if arrived != len(arrival) else "")
         )
     chain = [
         ("reception_start", arrival),

@@ -348,6 +348,15 @@ def simulate(
     if n_work_days > 1:
         env.process(_staff_days(env, pools, caps, n_work_days, L))
     env.run(until=horizon_end)
+    # the horizon is inclusive: a step that ends exactly at its end counts, none starts then
+    for pool in pools:
+        pool.set_capacity(0, horizon_end)
+    while env.peek() <= horizon_end:
+        env.step()
+    # the land route's draws are used up; the clocks need only the others (memory)
+    empty = np.empty(0)
+    draws.consultation_u = draws.consultation_delay = draws.financial_u = empty
+    draws.tax_notice_delay = draws.payment_delay = draws.printing = empty
     for pool in pools:
         pool.settle(horizon_end)
     events = _events_scheduled(env)

@@ -23,7 +23,7 @@ from typing import Any
 
 import pandas as pd
 
-from sim.results import t_interval
+from sim.stats import kpi_interval, t_interval
 
 ROOT = Path(__file__).resolve().parents[1]
 DOC = ROOT / "docs" / "model.md"
@@ -193,9 +193,9 @@ def facts_block(reps: int, workers: int, seed: int) -> tuple[str, Any]:
     scn = sim.load_scenario(BASELINE)
     res = sim.run(scn, reps=reps, seed=seed, workers=workers, keep_dossiers=False)
     r = res.replications
-    m_rate, lo, hi = t_interval(r["on_time_rate"])
-    arrived = t_interval(r["arrived"])
-    online = t_interval(r["online_share"])
+    m_rate, lo, hi = kpi_interval(r, "on_time_rate")
+    arrived = kpi_interval(r, "arrived")
+    online = kpi_interval(r, "online_share")
     hg = res.units[res.units["code"] == "QN21"]
     months = res.group_table("months")
     table = [

@@ -27,6 +27,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from sim.stats import json_ready
+
 MANIFEST = "manifest.json"
 #: longest file-name part made from a name (before the disambiguating hash)
 STEM_MAX = 48
@@ -126,8 +128,9 @@ def write_csv(frame: pd.DataFrame, path: str | Path) -> None:
 
 
 def write_json(data: Any, path: str | Path) -> None:
+    """Strict JSON: undefined numbers are ``null`` (:func:`sim.stats.json_ready`)."""
     with atomic_open(path) as fh:
-        json.dump(data, fh, indent=2, ensure_ascii=False, default=str)
+        json.dump(json_ready(data), fh, indent=2, ensure_ascii=False, allow_nan=False)
         fh.write("\n")
 
 

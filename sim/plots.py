@@ -538,11 +538,13 @@ def plot_comparison_dir(d: Path, out: Path, lang: str, formats: Sequence[str]) -
 
 def plot_sweep_dir(d: Path, out: Path, lang: str, formats: Sequence[str]) -> list[Path]:
     """On-time rate against every factor and heatmaps over factor pairs of a sweep folder."""
+    from sim.sweep import read_points
+
     man = _manifest(d)
     sweep = man.get("sweep", {})
     factors = list(sweep.get("factors", {}))
     grid = sweep.get("design", "grid") == "grid"
-    points = pd.read_csv(d / "points.csv")
+    points = read_points(d, for_plots=True)
     written: list[Path] = []
     suffix = "" if lang == "en" else f"_{lang}"
     stems = factor_stems(factors)

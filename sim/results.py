@@ -23,8 +23,9 @@ KPI definitions follow the provincial reports:
   ``reception.online_receive_within_working_hours`` (8 working hours), among the online
   dossiers received or whose limit passed within the horizon.
 
-Summaries give the mean over replications, the standard deviation and a 95% Student-t
-interval (each replication is one independent observation).
+Summaries give the mean over replications, the standard deviation and a 95% interval over
+replications (each replication is one independent observation) that respects the KPI's
+range: rates inside [0, 1], counts and durations inside [0, inf) (see :mod:`sim.stats`).
 """
 
 from __future__ import annotations
@@ -34,13 +35,13 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy.special import stdtrit  # Student-t quantile (lighter than scipy.stats)
 
 from sim.calendar import WorkingCalendar
 from sim.clocks import clocks
 from sim.demand import IN_PERSON
 from sim.records import Layout, RepOutput
 from sim.scenario import CHANNELS, Scenario
+from sim.stats import kpi_interval, t_interval
 
 NAN = float("nan")
 CAUSES = (
@@ -55,19 +56,16 @@ CAUSES = (
     "closing_lag",
 )
 
-
-def t_interval(values: np.ndarray | pd.Series, level: float = 0.95) -> tuple[float, float, float]:
-    """Mean and Student-t confidence interval of independent observations (NaN if n < 2)."""
-    x = np.asarray(values, dtype=float)
-    x = x[~np.isnan(x)]
-    n = len(x)
-    if n == 0:
-        return float("nan"), float("nan"), float("nan")
-    m = float(x.mean())
-    if n < 2:
-        return m, float("nan"), float("nan")
-    half = float(stdtrit(n - 1, 0.5 + level / 2) * x.std(ddof=1) / np.sqrt(n))
-    return m, m - half, m + half
+# t_interval lives in sim.stats; it is re-exported here for existing callers
+__all__ = [
+    "CAUSES",
+    "RepTables",
+    "backlog_series",
+    "dossier_frame",
+    "rep_tables",
+    "summarise",
+    "t_interval",
+]
 
 
 def dossier_frame(
@@ -151,6 +149,7 @@ def dossier_frame(
             "procedure": pd.Categorical.from_codes(ds.procedure.astype(int), categories=pids),
             "channel": pd.Categorical.from_codes(ds.channel.astype(int), categories=list(CHANNELS)),
             "phi_dia_gioi": ds.home != ds.receiving,
+            "inherited": ~np.isnan(ds.inherited_due),
             "supplement": ds.incomplete.astype(bool) & ~np.isnan(r["supplement_request"]),
             "arrived_at": cal.to_datetime(ds.wall_arrival),
             "reception_start_at": wall(r["reception_start"], "right"),
@@ -282,6 +281,8 @@ def rep_tables(
     n_res = int(resolved.sum())
     n_on = int(df["on_time"].sum())
     late_mask = df["late_cause"].notna()
+    inherited = df["inherited"].to_numpy()
+    n_new = int((~inherited).sum())
     pools = out.pools.copy()
     avail = pools["officer_minutes"] + pools["overtime_minutes"]
     pools["utilisation"] = np.where(
@@ -309,8 +310,14 @@ def rep_tables(
         "slow_to_receive_share": (
             float(df["slow_to_receive"].mean()) if df["slow_to_receive"].notna().any() else NAN
         ),
-        "online_share": float((df["channel"] == "online").mean()) if len(df) else float("nan"),
-        "phi_dia_gioi_share": float(df["phi_dia_gioi"].mean()) if len(df) else float("nan"),
+        # submissions of the horizon (dossiers inherited on the first day aside)
+        "inherited": int(inherited.sum()),
+        "online_share": float((df.loc[~inherited, "channel"] == "online").mean())
+        if n_new
+        else float("nan"),
+        "phi_dia_gioi_share": float(df.loc[~inherited, "phi_dia_gioi"].mean())
+        if n_new
+        else float("nan"),
         "lead_time_working_hours_mean": float(df.loc[resolved, "lead_time_working_hours"].mean()),
         "lead_time_working_hours_p90": float(
             df.loc[resolved, "lead_time_working_hours"].quantile(0.9)
@@ -402,10 +409,16 @@ def backlog_series(df: pd.DataFrame, cal: WorkingCalendar, horizon_end: float) -
 def summarise(
     frame: pd.DataFrame, by: list[str] | None = None, skip: tuple[str, ...] = ("rep", "seed")
 ) -> pd.DataFrame:
-    """Mean, sd and 95% t-interval over replications of every numeric column.
+    """Mean, sd and 95% interval over replications of every numeric column.
 
-    ``frame`` has one row per replication (and per group in ``by``). Returns one row per
-    (group, metric).
+    ``frame`` has one row per replication (and per group in ``by``). The interval of each
+    column is :func:`sim.stats.kpi_interval` (rates inside [0, 1], counts inside [0, inf)).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per (group, metric): ``*by, metric, mean, sd, ci95_low, ci95_high, reps``
+        (``reps`` counts the replications where the value is defined).
     """
     by = by or []
     metrics = [
@@ -419,7 +432,7 @@ def summarise(
         key = key if isinstance(key, tuple) else (key,)
         for m in metrics:
             vals = g[m].to_numpy(dtype=float)
-            mean, lo, hi = t_interval(vals)
+            mean, lo, hi = kpi_interval(g, m)
             sd = float(np.nanstd(vals, ddof=1)) if np.sum(~np.isnan(vals)) > 1 else float("nan")
             rows.append((*key, m, mean, sd, lo, hi, int(np.sum(~np.isnan(vals)))))
     return pd.DataFrame(

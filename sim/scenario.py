@@ -20,10 +20,13 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+import difflib
 import math
 import re
 import reprlib
+import types
 import typing
+import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -82,6 +85,12 @@ MAX_DOSSIERS_PER_REP = 10_000_000
 MAX_OUTAGES = 1_000_000
 """Most random failures (system and links) one replication may be expected to draw."""
 MAX_YAML_NODES = 1_000_000
+MAX_MULTIPLIER = 10.0
+"""Largest staff multiplier (``staffing.multiplier``, ``staffing.multiplier_by_unit_type``,
+``agencies.*.multiplier``) and weekday demand factor: ten times the staff or demand of the
+scenario is already far outside any plan, and a larger number is almost surely a percent
+typed for a fraction (85 for 0.85)."""
+Multiplier = Annotated[float, Field(ge=0.0, le=MAX_MULTIPLIER)]
 MAX_YAML_DEPTH = 64
 
 
@@ -234,7 +243,7 @@ class Demand(Model):
     phi_dia_gioi_share: Probability = 0.2
     centre_attraction: NonNegative = 4.0
     attraction: dict[str, NonNegative] = {}
-    weekday_factors: dict[Weekday, NonNegative] = {}
+    weekday_factors: dict[Weekday, Multiplier] = {}
     non_working_day_online_factor: NonNegative = 0.3
     in_person_hour_factors: dict[Annotated[int, Field(ge=0, le=23)], NonNegative] = {}
     online_hour_factors: dict[Annotated[int, Field(ge=0, le=23)], NonNegative] = {}
@@ -281,8 +290,8 @@ class Staffing(Model):
 
     by_unit_type: dict[UnitType, dict[str, Annotated[int, Field(ge=0, le=10000)]]]
     units: dict[str, dict[str, Annotated[int, Field(ge=0, le=10000)]]] = {}
-    multiplier: dict[str, NonNegative] = {}
-    multiplier_by_unit_type: dict[UnitType, dict[str, NonNegative]] = {}
+    multiplier: dict[str, Multiplier] = {}
+    multiplier_by_unit_type: dict[UnitType, dict[str, Multiplier]] = {}
     availability: Annotated[float, Field(gt=0.0, le=1.0)] = 1.0
     # factor on availability by pool kind (reception, leader, signing, a specialist role or an
     # agency id), so the one calibrated number stays the lever; others: factor 1
@@ -298,7 +307,7 @@ class Agency(Model):
     staff_per_10k_residents: NonNegative = 0.0
     min_staff: Annotated[int, Field(ge=0, le=10000)] = 1
     staff: dict[str, Annotated[int, Field(ge=0, le=10000)]] = {}
-    multiplier: NonNegative = 1.0
+    multiplier: Multiplier = 1.0
 
 
 class Reception(Model):
@@ -667,10 +676,14 @@ class InitialBacklog(Model):
 
     Each entry adds ``count`` dossiers at ``unit``, already received (they start at the
     processing step at time 0), with ``consumed_working_days`` of their statutory time
-    already used, and a share ``overdue_share`` already past their deadline.
+    already used, and a share ``overdue_share`` already past their deadline. They are handed
+    over on ``handover_date``: a horizon that starts then has them, a horizon that does not
+    contain the date has none (e.g. a what-if for December), and a horizon that starts
+    before it and contains it is refused.
     """
 
     enabled: bool = False
+    handover_date: dt.date = dt.date(2025, 7, 1)
     entries: list[BacklogEntry] = []
 
 
@@ -722,6 +735,97 @@ class Scenario(Model):
         return [c for c in codes if c in wanted]
 
 
+# ----------------------------------------------------------------------------- suggestions
+
+
+def _plain(text: str) -> str:
+    """Lower case without Vietnamese marks or spaces: 'Vân Đồn' -> 'vandon'."""
+    t = unicodedata.normalize("NFKD", text.replace("đ", "d").replace("Đ", "D"))
+    return "".join(ch for ch in t if not unicodedata.combining(ch) and ch.isalnum()).lower()
+
+
+def did_you_mean(word: str, choices: Iterable[str]) -> str:
+    """`` (did you mean 'x'?)`` for the nearest of ``choices``, or '' when none is near."""
+    options = [str(c) for c in choices]
+    near = difflib.get_close_matches(str(word), options, n=1, cutoff=0.6)
+    if not near:
+        by_plain = {_plain(c): c for c in options}
+        near = [by_plain[m] for m in difflib.get_close_matches(_plain(str(word)), by_plain, 1)]
+    return f" (did you mean {near[0]!r}?)" if near else ""
+
+
+def unit_suggestion(word: str) -> str:
+    """`` (did you mean QN53 (Vân Đồn)?)``: the nearest unit code, or the unit whose name the
+    word spells (with or without Vietnamese marks); '' when none is near."""
+    table = load_units()
+    codes = table.codes
+    names = dict(zip(table.frame["code"], table.frame["name"], strict=True))
+    w = str(word).strip()
+    near = difflib.get_close_matches(w.upper(), codes, n=1, cutoff=0.75)
+    if not near and w.isdigit():
+        near = [c for c in codes if c == f"QN{int(w):02d}"]
+    if not near:
+        by_name = {_plain(n): c for c, n in names.items()}
+        near = [by_name[m] for m in difflib.get_close_matches(_plain(w), by_name, 1, 0.75)]
+    return f" (did you mean {near[0]} ({names[near[0]]})?)" if near else ""
+
+
+def _strip_annotation(ann: Any) -> Any:
+    """The type inside Annotated[...] and Optional[...]."""
+    while True:
+        origin = typing.get_origin(ann)
+        if origin is Annotated:
+            ann = typing.get_args(ann)[0]
+        elif origin in (typing.Union, types.UnionType):
+            args = [a for a in typing.get_args(ann) if a is not type(None)]
+            if len(args) != 1:
+                return ann
+            ann = args[0]
+        else:
+            return ann
+
+
+def _models_in(ann: Any) -> list[type[BaseModel]]:
+    ann = _strip_annotation(ann)
+    if isinstance(ann, type) and issubclass(ann, BaseModel):
+        return [ann]
+    if typing.get_origin(ann) in (typing.Union, types.UnionType):
+        return [m for a in typing.get_args(ann) for m in _models_in(a)]
+    return []
+
+
+def _fields_at(loc: Sequence[int | str]) -> list[str]:
+    """Names of the fields that the mapping at pydantic location ``loc`` may hold."""
+    ann: Any = Scenario
+    for part in loc:
+        models = _models_in(ann)
+        if models:
+            tagged = [
+                m
+                for m in models
+                if "dist" in m.model_fields
+                and part in typing.get_args(m.model_fields["dist"].annotation)
+            ]
+            if tagged:  # pydantic's discriminator tag of a distribution
+                ann = tagged[0]
+                continue
+            found = [m.model_fields[str(part)] for m in models if str(part) in m.model_fields]
+            if not found:
+                return []
+            ann = found[0].annotation
+            continue
+        inner = _strip_annotation(ann)
+        args = typing.get_args(inner)
+        origin = typing.get_origin(inner)
+        if origin is dict:
+            ann = args[1]
+        elif origin in (list, tuple) and args:
+            ann = args[0]
+        else:
+            return []
+    return sorted({name for m in _models_in(ann) for name in m.model_fields})
+
+
 # ----------------------------------------------------------------------------- cross checks
 
 
@@ -736,7 +840,7 @@ def _cross_check(s: Scenario) -> list[tuple[str, str]]:
             errs.append(("units.include", "no units selected"))
         for i, c in enumerate(s.units.include):
             if c not in known:
-                errs.append((f"units.include.{i}", f"unknown unit code {c!r}"))
+                errs.append((f"units.include.{i}", f"unknown unit code {c!r}{unit_suggestion(c)}"))
     active = set(s.unit_codes())
 
     def codes(path: str, keys: Iterable[str | None]) -> None:
@@ -746,7 +850,7 @@ def _cross_check(s: Scenario) -> list[tuple[str, str]]:
             # settings for real units that are not simulated are ignored: a scenario that
             # extends the baseline with fewer units cannot delete the inherited keys
             if c not in known:
-                errs.append((f"{path}.{c}", f"unknown unit code {c!r}"))
+                errs.append((f"{path}.{c}", f"unknown unit code {c!r}{unit_suggestion(c)}"))
 
     codes("demand.dossiers_per_working_day", s.demand.dossiers_per_working_day)
     codes("demand.attraction", s.demand.attraction)
@@ -772,7 +876,10 @@ def _cross_check(s: Scenario) -> list[tuple[str, str]]:
         for pname in d.procedures or []:
             if pname not in s.procedures:
                 errs.append(
-                    (f"network.degradations.{i}.procedures", f"unknown procedure {pname!r}")
+                    (
+                        f"network.degradations.{i}.procedures",
+                        f"unknown procedure {pname!r}{did_you_mean(pname, s.procedures)}",
+                    )
                 )
 
     # procedures: shares and channel mixes are probability vectors
@@ -794,7 +901,12 @@ def _cross_check(s: Scenario) -> list[tuple[str, str]]:
             if p.agency is None:
                 errs.append((f"{path}.agency", "handled_by: agency needs an agency"))
             elif p.agency not in s.agencies:
-                errs.append((f"{path}.agency", f"unknown agency {p.agency!r}"))
+                errs.append(
+                    (
+                        f"{path}.agency",
+                        f"unknown agency {p.agency!r}{did_you_mean(p.agency, s.agencies)}",
+                    )
+                )
             if p.processing_minutes is None:
                 errs.append((f"{path}.processing_minutes", "an agency procedure needs processing"))
         elif p.processing_minutes is not None:
@@ -812,29 +924,36 @@ def _cross_check(s: Scenario) -> list[tuple[str, str]]:
         for pid in mults:
             if pid not in s.procedures:
                 errs.append(
-                    (f"demand.share_multipliers_by_unit_type.{utype}.{pid}", "unknown procedure")
+                    (
+                        f"demand.share_multipliers_by_unit_type.{utype}.{pid}",
+                        f"unknown procedure{did_you_mean(pid, s.procedures)}",
+                    )
                 )
 
     # staffing: every needed role staffed in every active unit
     table = load_units().frame.set_index("code")
     types_active = {str(table.loc[c, "type"]) for c in active}
+
+    def role(r: str, with_all: bool = False) -> str:
+        return (
+            f"unknown role {r!r}{did_you_mean(r, [*roles_needed, *(['all'] if with_all else [])])}"
+        )
+
     for utype, roles in s.staffing.by_unit_type.items():
         for r in roles:
             if r not in roles_needed:
-                errs.append((f"staffing.by_unit_type.{utype}.{r}", f"unknown role {r!r}"))
+                errs.append((f"staffing.by_unit_type.{utype}.{r}", role(r)))
     for c, roles in s.staffing.units.items():
         for r in roles:
             if r not in roles_needed:
-                errs.append((f"staffing.units.{c}.{r}", f"unknown role {r!r}"))
+                errs.append((f"staffing.units.{c}.{r}", role(r)))
     for r in s.staffing.multiplier:
         if r not in roles_needed and r != "all":
-            errs.append((f"staffing.multiplier.{r}", f"unknown role {r!r}"))
+            errs.append((f"staffing.multiplier.{r}", role(r, True)))
     for utype, mroles in s.staffing.multiplier_by_unit_type.items():
         for r in mroles:
             if r not in roles_needed and r != "all":
-                errs.append(
-                    (f"staffing.multiplier_by_unit_type.{utype}.{r}", f"unknown role {r!r}")
-                )
+                errs.append((f"staffing.multiplier_by_unit_type.{utype}.{r}", role(r, True)))
     if not errs:
         missing_types = types_active - set(s.staffing.by_unit_type)
         for mtype in sorted(missing_types):
@@ -853,10 +972,28 @@ def _cross_check(s: Scenario) -> list[tuple[str, str]]:
                     )
                     break
 
+    all_codes = load_units().codes
+    names = dict(zip(table.index, table["name"], strict=True))
     for aid, a in s.agencies.items():
+        hosts = agency_branches(s, aid)
+        hosts_all = agency_branches(s, aid, all_codes)
         for c in a.staff:
             if c not in known:
-                errs.append((f"agencies.{aid}.staff.{c}", f"unknown unit code {c!r}"))
+                errs.append(
+                    (f"agencies.{aid}.staff.{c}", f"unknown unit code {c!r}{unit_suggestion(c)}")
+                )
+                continue
+            if c in hosts or (c not in active and c in hosts_all):
+                continue  # a branch's host (one not simulated is ignored, as for every unit)
+            where = hosts if c in active else hosts_all
+            host = next(h for h, members in where.items() if c in members)
+            errs.append(
+                (
+                    f"agencies.{aid}.staff.{c}",
+                    f"{c} ({names[c]}) hosts no {aid} branch: the branch serving it is at "
+                    f"{host} ({names[host]}); give its staff as staff: {{{host}: N}}",
+                )
+            )
 
     # calendar: the cut-off lies in office hours and there is at least one working day
     cal = s.calendar
@@ -885,6 +1022,145 @@ def _cross_check(s: Scenario) -> list[tuple[str, str]]:
                 )
                 break
     return errs
+
+
+def agency_branches(
+    s: Scenario, agency: str, codes: Sequence[str] | None = None
+) -> dict[str, list[str]]:
+    """Where the branches of a second-tier agency sit: host unit code -> the codes it serves.
+
+    As :func:`sim.model.build_layout` places them: one branch per former district (or one
+    for the province) among the units ``codes`` (default the simulated ones), hosted at the
+    former district's seat (``district_centre`` in the units table) or, when the seat is not
+    simulated, at the most populous member.
+    """
+    table = load_units().frame
+    wanted = set(s.unit_codes() if codes is None else codes)
+    frame = table[table["code"].isin(wanted)].reset_index(drop=True)
+    if s.agencies[agency].serves == "province":
+        groups = {"province": list(range(len(frame)))}
+    else:
+        groups = {}
+        for u in range(len(frame)):
+            groups.setdefault(str(frame["former_district"].iloc[u]), []).append(u)
+    out: dict[str, list[str]] = {}
+    for members in groups.values():
+        if not members:
+            continue
+        centres = [u for u in members if bool(frame["district_centre"].iloc[u])]
+        host = centres[0] if centres else max(members, key=lambda u: frame["population"].iloc[u])
+        out[str(frame["code"].iloc[host])] = [str(frame["code"].iloc[u]) for u in members]
+    return out
+
+
+def written_paths(path: str | Path, overrides: Sequence[str] = ()) -> set[str]:
+    """Dotted paths a scenario file writes itself (not through ``extends``), and its ``--set``.
+
+    :func:`scenario_warnings` uses them to speak only of settings the user wrote: a scenario
+    that extends the baseline over another period should not hear about the baseline's July
+    outage periods.
+    """
+    out: set[str] = set()
+
+    def walk(node: Any, prefix: str) -> None:
+        items: list[tuple[Any, Any]] = []
+        if isinstance(node, dict):
+            items = list(node.items())
+        elif isinstance(node, list):
+            items = list(enumerate(node))
+        if prefix and not items:  # a value, or an empty list or mapping
+            out.add(prefix)
+        for k, v in items:
+            walk(v, f"{prefix}.{k}" if prefix else str(k))
+
+    raw = read_yaml_mapping(Path(path))
+    raw.pop("extends", None)
+    walk(raw, "")
+    for text in overrides:
+        out.add(text.partition("=")[0].strip())
+    return out
+
+
+def _related(a: str, b: str) -> bool:
+    return a == b or a.startswith(f"{b}.") or b.startswith(f"{a}.")
+
+
+def scenario_warnings(s: Scenario, written: Iterable[str] | None = None) -> list[str]:
+    """Settings of a valid scenario that are legal but have no effect, one line each
+    (``field.path: what and why``).
+
+    Dated items wholly outside the horizon (outage windows, degradations, surges, outage
+    periods), per-unit settings, surges and outage windows of units that are not simulated,
+    agencies that no procedure uses. With ``written`` (see :func:`written_paths`) only the
+    warnings about fields the user wrote are returned.
+    """
+    out: list[tuple[str, str]] = []
+    start = dt.datetime.combine(s.horizon.start, dt.time())
+    end = dt.datetime.combine(s.horizon.end + dt.timedelta(days=1), dt.time())
+    span = f"the horizon ({s.horizon.start} to {s.horizon.end})"
+    active = set(s.unit_codes())
+    known = set(load_units().codes)
+
+    def outside(a: dt.datetime, z: dt.datetime) -> bool:
+        return z <= start or a >= end
+
+    def days_outside(a: dt.date, z: dt.date) -> bool:
+        return z < s.horizon.start or a > s.horizon.end
+
+    for i, w in enumerate(s.network.outages.windows):
+        path = f"network.outages.windows.{i}"
+        if outside(w.start, w.end):
+            out.append((path, f"outage window {w.start} to {w.end} lies outside {span}"))
+        elif w.unit is not None and w.unit in known and w.unit not in active:
+            out.append((f"{path}.unit", f"unit {w.unit} is not simulated (units.include)"))
+    for i, d in enumerate(s.network.degradations):
+        if outside(d.start, d.end):
+            out.append(
+                (
+                    f"network.degradations.{i}",
+                    f"degradation {d.start} to {d.end} lies outside {span}",
+                )
+            )
+    for i, sg in enumerate(s.demand.surges):
+        path = f"demand.surges.{i}"
+        if days_outside(sg.start, sg.end):
+            out.append((path, f"surge {sg.start} to {sg.end} lies outside {span}"))
+        elif sg.units is not None and sg.units and not set(sg.units) & active:
+            out.append((f"{path}.units", "none of these units is simulated (units.include)"))
+    for name in ("system", "links"):
+        proc: OutageProcess = getattr(s.network.outages, name)
+        for i, period in enumerate(proc.periods):
+            if days_outside(period.start, period.end):
+                out.append(
+                    (
+                        f"network.outages.{name}.periods.{i}",
+                        f"outage period {period.start} to {period.end} lies outside {span}",
+                    )
+                )
+    used = {p.agency for p in s.procedures.values() if p.handled_by == "agency"}
+    for aid in s.agencies:
+        if aid not in used:
+            out.append((f"agencies.{aid}", "no procedure is handled by this agency"))
+    names = dict(zip(load_units().frame["code"], load_units().frame["name"], strict=True))
+    per_unit: list[tuple[str, Iterable[str]]] = [
+        ("demand.dossiers_per_working_day", s.demand.dossiers_per_working_day),
+        ("demand.attraction", s.demand.attraction),
+        ("staffing.units", s.staffing.units),
+        ("network.link_mbps_by_unit", s.network.link_mbps_by_unit),
+        ("network.fallback_mbps_by_unit", s.network.fallback_mbps_by_unit),
+        ("network.outages.link_mtbf_hours_by_unit", s.network.outages.link_mtbf_hours_by_unit),
+        *((f"agencies.{aid}.staff", a.staff) for aid, a in s.agencies.items()),
+    ]
+    for path, keys in per_unit:
+        for c in keys:
+            if c in known and c not in active:
+                out.append(
+                    (f"{path}.{c}", f"unit {c} ({names[c]}) is not simulated (units.include)")
+                )
+    if written is not None:
+        paths = list(written)
+        out = [(p, m) for p, m in out if any(_related(p, w) for w in paths)]
+    return [f"{p}: {m}" for p, m in out]
 
 
 def _check_mechanisms(s: Scenario) -> list[tuple[str, str]]:
@@ -932,6 +1208,14 @@ def _check_mechanisms(s: Scenario) -> list[tuple[str, str]]:
             errs.append((f"signing.session_times.{i}", str(exc)))
     if s.signing.enabled and not s.signing.session_times:
         errs.append(("signing.session_times", "at least one signing session a day is needed"))
+    ib = s.initial_backlog
+    if ib.enabled and s.horizon.start < ib.handover_date <= s.horizon.end:
+        errs.append(
+            (
+                "initial_backlog.handover_date",
+                "must be the horizon's start, or outside the horizon (no backlog then)",
+            )
+        )
     for i, e in enumerate(s.initial_backlog.entries):
         if e.unit not in units.codes:
             errs.append((f"initial_backlog.entries.{i}.unit", f"unknown unit code {e.unit!r}"))
@@ -1096,14 +1380,37 @@ def deep_merge(base: Mapping[str, Any], child: Mapping[str, Any]) -> dict[str, A
     return out
 
 
-class _StrictMappings:
-    """Mapping construction that rejects duplicate keys and keys that are lists or mappings."""
+_MERGE_TAG = "tag:yaml.org,2002:merge"
+_MAP_TAG = "tag:yaml.org,2002:map"
 
-    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+
+class _StrictMappings:
+    """Mapping construction that rejects duplicate keys and keys that are lists or mappings.
+
+    YAML merge keys (``<<: *anchor`` or ``<<: [*a, *b]``) work as the YAML 1.1 merge type
+    says: the explicit keys of a mapping override the merged ones, and an earlier merged
+    mapping overrides a later one; neither is a duplicate. Two explicit equal keys in one
+    mapping (two ``<<`` included) are, also inside a mapping that is only merged.
+    """
+
+    def _check_keys(self, node: yaml.MappingNode, deep: bool) -> None:
         loader: Any = self
+        checked: set[int] = loader.__dict__.setdefault("_checked_mappings", set())
+        if id(node) in checked:
+            return
+        checked.add(id(node))
         seen: set[Any] = set()
-        for key_node, _ in node.value:
-            key = loader.construct_object(key_node, deep=deep)
+        for key_node, value_node in node.value:
+            if key_node.tag == _MERGE_TAG:
+                key: Any = "<<"
+                merged = (
+                    value_node.value if isinstance(value_node, yaml.SequenceNode) else [value_node]
+                )
+                for sub in merged:
+                    if isinstance(sub, yaml.MappingNode):
+                        self._check_keys(sub, deep)
+            else:
+                key = loader.construct_object(key_node, deep=deep)
             try:
                 hash(key)
             except TypeError:
@@ -1118,7 +1425,41 @@ class _StrictMappings:
                     None, None, f"duplicate key {key!r}", key_node.start_mark
                 )
             seen.add(key)
-        return super().construct_mapping(node, deep=deep)  # type: ignore[misc]
+
+    def _merged_pairs(self, node: yaml.MappingNode) -> list[tuple[yaml.Node, yaml.Node]]:
+        """Key and value nodes of a mapping with its merges expanded, weakest first.
+
+        PyYAML's own flattening rewrites shared nodes in place, so a mapping merged into
+        another after its own merges were flattened lets a merged value override an explicit
+        one; this expansion leaves the nodes alone.
+        """
+        merged: list[tuple[yaml.Node, yaml.Node]] = []
+        explicit = []
+        for key_node, value_node in node.value:
+            if key_node.tag != _MERGE_TAG:
+                explicit.append((key_node, value_node))
+                continue
+            subs = value_node.value if isinstance(value_node, yaml.SequenceNode) else [value_node]
+            for sub in reversed(subs):  # the first mapping listed wins
+                if isinstance(sub, yaml.MappingNode) and sub.tag != _MAP_TAG:
+                    loader: Any = self
+                    loader.construct_object(sub)  # refuses python/... and other tags
+                if not isinstance(sub, yaml.MappingNode) or sub.tag != _MAP_TAG:
+                    raise yaml.constructor.ConstructorError(
+                        "while constructing a mapping",
+                        node.start_mark,
+                        f"a merge key (<<) takes a mapping or a list of mappings, not {sub.id}",
+                        sub.start_mark,
+                    )
+                merged.extend(self._merged_pairs(sub))
+        return merged + explicit
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        self._check_keys(node, deep)
+        flat = yaml.MappingNode(
+            node.tag, self._merged_pairs(node), node.start_mark, node.end_mark, node.flow_style
+        )
+        return super().construct_mapping(flat, deep=deep)  # type: ignore[misc]
 
 
 class _ScenarioLoader(_StrictMappings, yaml.SafeLoader):
@@ -1344,12 +1685,34 @@ def scenario_from_dict(raw: Mapping[str, Any], source: str = "<dict>") -> Scenar
     try:
         scn = Scenario.model_validate(dict(raw))
     except ValidationError as exc:
-        err = exc.errors()[0]
+        errors = exc.errors()
+        # a misspelt key also makes the intended one 'missing': report the misspelling
+        missing: dict[tuple[Any, ...], list[str]] = {}
+        for e in errors:
+            if e["type"] == "missing":
+                missing.setdefault(tuple(e["loc"][:-1]), []).append(str(e["loc"][-1]))
+        err = next(
+            (
+                e
+                for e in errors
+                if e["type"] == "extra_forbidden"
+                and did_you_mean(str(e["loc"][-1]), missing.get(tuple(e["loc"][:-1]), []))
+            ),
+            errors[0],
+        )
         msg = err["msg"].removeprefix("Value error, ")
         if err["type"] not in ("missing", "extra_forbidden", "value_error") and "input" in err:
             msg = f"{msg} (got {_input_repr(err['input'])})"
+        if (
+            err["type"] == "less_than_equal"
+            and err.get("ctx", {}).get("le") == MAX_MULTIPLIER
+            and isinstance(err.get("input"), int | float)
+            and err["input"] <= 100
+        ):
+            msg += f"; a percent? {err['input']}% is {err['input'] / 100:g}"
         if err["type"] == "extra_forbidden":
-            msg = "unknown field"
+            loc = list(err["loc"])
+            msg = "unknown field" + did_you_mean(str(loc[-1]), _fields_at(loc[:-1]))
         if err["type"] == "union_tag_invalid":
             msg = f"unknown distribution {err['input'].get('dist')!r}; use one of {_DIST_LIST}"
         elif err["type"] == "union_tag_not_found":
@@ -1481,12 +1844,18 @@ def load_scenario(path: str | Path, overrides: Sequence[str] = ()) -> Scenario:
 
 __all__ = [
     "CHANNELS",
+    "MAX_MULTIPLIER",
     "UNIT_TYPES",
     "WEEKDAYS",
     "Scenario",
     "ScenarioError",
+    "agency_branches",
+    "did_you_mean",
     "expected_dossiers",
     "load_scenario",
     "scenario_from_dict",
+    "scenario_warnings",
     "staff_count",
+    "unit_suggestion",
+    "written_paths",
 ]

@@ -28,6 +28,7 @@ import json
 import math
 import time
 from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -48,7 +49,7 @@ from tqdm import tqdm
 from sim.executors import Executor, SerialExecutor, make_executor
 from sim.experiment import RepTask, run_replication
 from sim.labels import LANGS
-from sim.results import summarise, t_interval
+from sim.results import summarise
 from sim.rng import stream
 from sim.scenario import (
     Scenario,
@@ -56,12 +57,27 @@ from sim.scenario import (
     load_raw,
     read_yaml_mapping,
     scenario_from_dict,
+    scenario_warnings,
     set_path,
+    written_paths,
 )
+from sim.stats import dumps, kpi_interval
 
 POINTS_DIR = "points"
 ERRORS_DIR = "errors"
 SPEC_FILE = "sweep.json"
+LOCK_FILE = ".sweep.lock"
+"""Lock taken (with ``filelock``) by the sweep writing to a folder; the OS frees it if the
+process dies, so a killed sweep never blocks its resume."""
+RUN_PATHS = ("run.seed", "run.reps")
+"""Scenario fields the sweep runner sets itself; as factors they set each point's seed or
+number of replications."""
+NO_EFFECT_PATHS = {
+    "name": "the scenario's name",
+    "description": "the scenario's description",
+    "calibration": "read by tthc-sim calibrate only",
+}
+"""Scenario fields that cannot change a sweep's results: refused as factors."""
 MAX_POINTS = 100_000
 """Most points a sweep may have (a grid's product of level counts, or ``points`` of an lhs)."""
 MAX_TASKS = 1_000_000
@@ -163,10 +179,26 @@ class Sweep:
     points: list[SweepPoint]
     reps: int
     seed: int
+    point_seeds: dict[int, int] = field(default_factory=dict)
+    point_reps: dict[int, int] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
 
     @property
     def factors(self) -> list[str]:
         return list(self.spec.factors)
+
+    def seed_of(self, point: SweepPoint) -> int:
+        """Seed of a point: its ``run.seed`` when that is a factor, else the sweep's."""
+        return self.point_seeds.get(point.index, self.seed)
+
+    def reps_of(self, point: SweepPoint) -> int:
+        """Replications of a point: its ``run.reps`` when that is a factor, else the sweep's."""
+        return self.point_reps.get(point.index, self.reps)
+
+    @property
+    def total_tasks(self) -> int:
+        """Number of (point, replication) runs."""
+        return sum(self.reps_of(p) for p in self.points)
 
     def raw_for(self, point: SweepPoint) -> dict[str, Any]:
         """The scenario mapping of a point (base, ``set`` overrides, then factor values)."""
@@ -192,10 +224,30 @@ class Sweep:
         return hashlib.blake2b(canonical_json(data).encode(), digest_size=16).hexdigest()
 
     def points_frame(self) -> pd.DataFrame:
-        """One row per point: index, id, name and factor values."""
-        return pd.DataFrame(
-            [{"point": p.index, "point_id": p.id, "name": p.name, **p.values} for p in self.points]
+        """One row per point: index, id, name and factor levels (see :func:`table_levels`)."""
+        frame = pd.DataFrame(
+            {
+                "point": [p.index for p in self.points],
+                "point_id": [p.id for p in self.points],
+                "name": [p.name for p in self.points],
+            }
         )
+        for f in self.factors:
+            frame[f] = table_levels([p.values[f] for p in self.points])
+        return frame
+
+    def levels_by_point(self) -> dict[str, dict[int, Any]]:
+        """factor -> point index -> the point's level as it stands in the tables."""
+        return {
+            f: dict(
+                zip(
+                    (p.index for p in self.points),
+                    table_levels([p.values[f] for p in self.points]),
+                    strict=True,
+                )
+            )
+            for f in self.factors
+        }
 
     def describe(self) -> dict[str, Any]:
         """JSON-compatible description (written to ``sweep.json`` and the manifest)."""
@@ -212,13 +264,23 @@ class Sweep:
             "reps": self.reps,
             "seed": self.seed,
             "fingerprint": self.fingerprint(),
-            "points": [{"id": p.id, "name": p.name, "values": p.values} for p in self.points],
+            "points": [
+                {
+                    "id": p.id,
+                    "name": p.name,
+                    "values": p.values,
+                    "seed": self.seed_of(p),
+                    "reps": self.reps_of(p),
+                }
+                for p in self.points
+            ],
+            "warnings": list(self.warnings),
         }
 
 
 def canonical_json(data: Any) -> str:
     """JSON with sorted keys and no spaces: equal data give equal text."""
-    return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+    return dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
 def _level_key(v: Any) -> Any:
@@ -239,6 +301,60 @@ def _fmt_value(v: Any) -> str:
     if isinstance(v, str):
         return v
     return canonical_json(v)
+
+
+def _kind(v: Any) -> str:
+    if v is None:
+        return "null"
+    if isinstance(v, bool):
+        return "bool"
+    if isinstance(v, int | float):
+        # a whole number beyond 64 bits fits no numeric column (Parquet, numpy): text
+        return "number" if isinstance(v, float) or -(2**63) <= v < 2**63 else "json"
+    if isinstance(v, str):
+        return "text"
+    return "json"
+
+
+def level_labels(values: Sequence[Any]) -> list[str]:
+    """A text label for each factor value, distinct for distinct values.
+
+    ``null``, ``true``/``false``, numbers as JSON writes them (``20``, ``0.5``), text as it
+    is, lists and mappings as JSON. When two different values would read the same (the text
+    ``"20"`` and the number 20), every value is labelled by its JSON instead (``"20"`` with
+    its quotes).
+    """
+
+    def plain(v: Any) -> str:
+        return v if isinstance(v, str) else canonical_json(v)
+
+    labels = [plain(v) for v in values]
+    exact = {canonical_json(v) for v in values}
+    if len(set(labels)) != len(exact):
+        labels = [canonical_json(v) for v in values]
+    return labels
+
+
+def table_levels(values: Sequence[Any]) -> list[Any]:
+    """Factor values as they stand in a table column (``points.csv``, Parquet, frames).
+
+    The values themselves when they are all numbers, all text or all true/false (one column
+    type); otherwise (``null`` among numbers, lists, a mix of types) their
+    :func:`level_labels`, so that every level stays a distinct, non-missing value. The exact
+    values are in ``sweep.json`` and the manifest (``sweep.points[].values``).
+    """
+    kinds = {_kind(v) for v in values}
+    if len(kinds) == 1 and kinds <= {"number", "text", "bool"}:
+        return list(values)
+    return level_labels(values)
+
+
+def plot_levels(values: Sequence[Any]) -> list[Any]:
+    """Factor values for plotting: numbers stay numbers (a numeric axis), anything else is
+    drawn as its :func:`level_labels` (true/false and null included)."""
+    if values and {_kind(v) for v in values} == {"number"}:
+        return list(values)
+    return level_labels(values)
 
 
 def short_names(factors: Sequence[str]) -> dict[str, str]:
@@ -364,6 +480,13 @@ def load_sweep(path: str | Path) -> Sweep:
                 raise ScenarioError(src, f"factors.{f}", f"empty field name in path {fp!r}")
             if fp in spec.overrides:
                 raise ScenarioError(src, f"factors.{f}", f"{fp} is also fixed under set")
+            for top, what in NO_EFFECT_PATHS.items():
+                if _within(fp, top):
+                    raise ScenarioError(
+                        src,
+                        f"factors.{f}",
+                        f"{fp} cannot change the results ({what}): not a factor",
+                    )
     owner: dict[str, str] = {}  # every field is set by one factor only
     for f, fpaths in factor_paths.items():
         for fp in fpaths:
@@ -416,13 +539,31 @@ def load_sweep(path: str | Path) -> Sweep:
         }
 
     reps = spec.reps if spec.reps is not None else base.run.reps
-    if len(combos) * reps > MAX_TASKS:
-        raise ScenarioError(
-            src,
-            "reps",
-            f"{len(combos):,} points x {reps:,} replications = {len(combos) * reps:,} runs; "
-            f"at most {MAX_TASKS:,}",
-        )
+    seed = spec.seed if spec.seed is not None else base.run.seed
+    for key in spec.overrides:  # the sweep's seed: / reps: and set: must not both fix one
+        for field_path, own in (("run.seed", spec.seed), ("run.reps", spec.reps)):
+            if own is not None and _touches(key, field_path):
+                top = field_path.split(".")[1]
+                raise ScenarioError(
+                    src,
+                    f"set.{key}",
+                    f"{field_path} is fixed twice (also by {top}: {own}); give it once",
+                )
+    run_factors = {
+        target: [
+            f for f, fpaths in factor_paths.items() if any(_touches(fp, target) for fp in fpaths)
+        ]
+        for target in RUN_PATHS
+    }
+    warnings: list[str] = []
+    for target, top, own in (("run.seed", "seed", spec.seed), ("run.reps", "reps", spec.reps)):
+        if run_factors[target] and own is not None and not (top == "seed" and spec.design == "lhs"):
+            warnings.append(
+                f"{src}: {top}: {own} has no effect: every point takes its {top} from factor "
+                f"{run_factors[target][0]}"
+            )
+    written = written_paths(base_path) | set(spec.overrides)
+    warnings += [f"{src}: base: {w}" for w in scenario_warnings(base, written)]
 
     # every value of every factor must apply to the base scenario
     for f, vals in checks.items():
@@ -431,11 +572,32 @@ def load_sweep(path: str | Path) -> Sweep:
             try:
                 for fp in factor_paths[f]:
                     set_path(raw, fp, copy.deepcopy(v), src)
-                scenario_from_dict(raw, src)
+                value_scn = scenario_from_dict(raw, src)
             except ScenarioError as exc:
                 raise ScenarioError(
                     src, f"factors.{f}", f"value {_fmt_value(v)}: {exc.path}: {exc.message}"
                 ) from None
+            for w in scenario_warnings(value_scn, factor_paths[f]):
+                line = f"{src}: factors.{f}: value {_fmt_value(v)}: {w}"
+                if f"{src}: base: {w}" not in warnings and line not in warnings:
+                    warnings.append(line)
+
+    point_seeds: dict[int, int] = {}
+    point_reps: dict[int, int] = {}
+    if run_factors["run.seed"] or run_factors["run.reps"]:
+        point_seeds, point_reps = _point_runs(src, base_raw, factor_paths, combos, run_factors)
+    n_tasks = sum(point_reps.get(i, reps) for i in range(len(combos)))
+    if n_tasks > MAX_TASKS:
+        raise ScenarioError(
+            src,
+            "reps",
+            (
+                f"{len(combos):,} points x {reps:,} replications"
+                if not point_reps
+                else f"{len(combos):,} points with the replications of factor run.reps"
+            )
+            + f" = {n_tasks:,} runs; at most {MAX_TASKS:,}",
+        )
 
     short = short_names(list(spec.factors))
     points = [
@@ -454,8 +616,54 @@ def load_sweep(path: str | Path) -> Sweep:
         factor_paths=factor_paths,
         points=points,
         reps=reps,
-        seed=spec.seed if spec.seed is not None else base.run.seed,
+        seed=seed,
+        point_seeds=point_seeds,
+        point_reps=point_reps,
+        warnings=warnings,
     )
+
+
+def _within(path: str, top: str) -> bool:
+    """Whether dotted ``path`` is ``top`` or a field inside it."""
+    return path == top or path.startswith(f"{top}.")
+
+
+def _touches(path: str, target: str) -> bool:
+    """Whether setting dotted ``path`` sets the field ``target`` (itself or a parent of it)."""
+    return _within(target, path)
+
+
+def _point_runs(
+    src: str,
+    base_raw: Mapping[str, Any],
+    factor_paths: Mapping[str, list[str]],
+    combos: Sequence[Mapping[str, Any]],
+    run_factors: Mapping[str, list[str]],
+) -> tuple[dict[int, int], dict[int, int]]:
+    """Seed and replications of every point whose factors set ``run.seed`` / ``run.reps``."""
+    from sim.scenario import RunSettings
+
+    seeds: dict[int, int] = {}
+    n_reps: dict[int, int] = {}
+    involved = {f for fs in run_factors.values() for f in fs}
+    for i, values in enumerate(combos):
+        raw: dict[str, Any] = {"run": copy.deepcopy(base_raw.get("run") or {})}
+        for f in involved:
+            for fp in factor_paths[f]:
+                if _within(fp, "run"):
+                    set_path(raw, fp, copy.deepcopy(values[f]), src)
+        try:
+            settings = RunSettings.model_validate(raw["run"])
+        except ValidationError as exc:
+            names = ", ".join(f"{f}={_fmt_value(values[f])}" for f in sorted(involved))
+            raise ScenarioError(
+                src, "factors", f"point {names}: {exc.errors()[0]['msg']}"
+            ) from None
+        if run_factors["run.seed"]:
+            seeds[i] = settings.seed
+        if run_factors["run.reps"]:
+            n_reps[i] = settings.reps
+    return seeds, n_reps
 
 
 # ----------------------------------------------------------------------------- running
@@ -502,10 +710,21 @@ def _point_frame(sweep: Sweep, point: SweepPoint, rows: list[pd.DataFrame]) -> p
             "point": np.full(len(kpis), point.index, dtype=np.int64),
             "point_id": point.id,
             "name": point.name,
-            **{f: [point.values[f]] * len(kpis) for f in sweep.factors},
+            # the exact values are in sweep.json: a column of one type whatever the value
+            **{f: [canonical_json(point.values[f])] * len(kpis) for f in sweep.factors},
         }
     )
     return pd.concat([head, kpis], axis=1)
+
+
+def _with_levels(sw: Sweep, frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` (with a ``point`` column) with its factor columns set to the table levels."""
+    out = frame.copy()
+    for f, by_point in sw.levels_by_point().items():
+        if f in out.columns:
+            out[f] = pd.Series([by_point[i] for i in out["point"]], index=out.index, dtype=object)
+            out[f] = out[f].infer_objects()
+    return out
 
 
 def _error_record(point: SweepPoint, exc: BaseException, rep: int | None) -> dict[str, Any]:
@@ -521,6 +740,51 @@ def _error_record(point: SweepPoint, exc: BaseException, rep: int | None) -> dic
     }
 
 
+_STORE_LOCKS: dict[Path, Any] = {}
+
+
+def _acquire_store_lock(out: Path) -> Any:
+    """The lock of a sweep folder, acquired (re-entrant within one thread: the command line
+    takes it before it claims the folder, and run_sweep takes it again)."""
+    from filelock import FileLock, Timeout
+
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise SweepStoreError(str(out), "", f"cannot create the folder ({exc.strerror})") from None
+    key = out.resolve()
+    lock = _STORE_LOCKS.get(key)
+    if lock is None:
+        lock = _STORE_LOCKS[key] = FileLock(key / LOCK_FILE, timeout=0)
+    try:
+        lock.acquire()
+    except Timeout:
+        raise SweepStoreError(
+            str(out),
+            "",
+            f"another sweep is writing to this folder (it holds {LOCK_FILE}): wait for it to "
+            "end, or use another --out",
+        ) from None
+    return lock
+
+
+@contextmanager
+def store_lock(out: str | Path) -> Iterator[None]:
+    """Hold the lock of a sweep folder for the block.
+
+    Raises
+    ------
+    SweepStoreError
+        When another sweep (another process, or another thread) holds it. The operating
+        system releases the lock of a process that dies, so a killed sweep never blocks.
+    """
+    lock = _acquire_store_lock(Path(out))
+    try:
+        yield
+    finally:
+        lock.release()
+
+
 class _Store:
     """The output folder: one Parquet file per finished point, one JSON file per failure."""
 
@@ -528,6 +792,16 @@ class _Store:
         self.out = out
         self.points_dir = out / POINTS_DIR
         self.errors_dir = out / ERRORS_DIR
+        self._lock: Any = None
+
+    def lock(self) -> None:
+        """Take the folder's lock, or refuse: another sweep is writing to it."""
+        self._lock = _acquire_store_lock(self.out)
+
+    def unlock(self) -> None:
+        if self._lock is not None:
+            self._lock.release()
+            self._lock = None
 
     def prepare(self, sweep: Sweep, resume: bool) -> None:
         from sim.outputs import MANIFEST, write_json
@@ -572,7 +846,9 @@ class _Store:
                 frame = pd.read_parquet(f)
             except Exception:  # unreadable: computed again
                 continue
-            if sorted(frame["rep"].tolist()) == list(range(sweep.reps)):
+            if sorted(frame["rep"].tolist()) == list(range(sweep.reps_of(pt))):
+                for factor in sweep.factors:  # as _point_frame writes them, whatever wrote them
+                    frame[factor] = canonical_json(pt.values[factor])
                 out[pt.index] = frame
         return out
 
@@ -592,8 +868,8 @@ def _tasks(
     sweep: Sweep, scenarios: dict[int, Scenario], todo: list[SweepPoint]
 ) -> Iterator[SweepTask]:
     for pt in todo:
-        for r in range(sweep.reps):
-            yield SweepTask(pt.index, r, sweep.seed, scenarios[pt.index])
+        for r in range(sweep.reps_of(pt)):
+            yield SweepTask(pt.index, r, sweep.seed_of(pt), scenarios[pt.index])
 
 
 def run_sweep(
@@ -630,6 +906,29 @@ def run_sweep(
     t0 = time.perf_counter()
     store = _Store(Path(out)) if out is not None else None
     frames: dict[int, pd.DataFrame] = {}
+    if store is not None:
+        store.lock()
+    try:
+        return _run_locked(
+            sw, store, frames, t0, workers, scheduler, executor, resume, progress, workbook_lang
+        )
+    finally:
+        if store is not None:
+            store.unlock()
+
+
+def _run_locked(
+    sw: Sweep,
+    store: _Store | None,
+    frames: dict[int, pd.DataFrame],
+    t0: float,
+    workers: int | None,
+    scheduler: str | None,
+    executor: Executor | None,
+    resume: bool,
+    progress: bool,
+    workbook_lang: str,
+) -> SweepResults:
     if store is not None:
         store.prepare(sw, resume)
         if resume:
@@ -685,7 +984,7 @@ def run_sweep(
                     continue
                 rows = pending[pt.index]
                 rows.append(result)
-                if len(rows) == sw.reps:
+                if len(rows) == sw.reps_of(pt):
                     frame = _point_frame(sw, pt, rows)
                     del pending[pt.index]
                     if store is not None:
@@ -718,11 +1017,8 @@ def _combine(
 ) -> SweepResults:
     ordered = [frames[i] for i in sorted(frames)]
     reps = pd.concat(ordered, ignore_index=True) if ordered else pd.DataFrame()
-    for f in sw.factors:  # mixed types (numbers and text) in one factor: keep them as text
-        if f in reps.columns and reps[f].dtype == object:
-            kinds = {type(v) for v in reps[f]}
-            if len(kinds) > 1:
-                reps[f] = reps[f].map(_fmt_value)
+    if len(reps):
+        reps = _with_levels(sw, reps)
     summary = (
         summarise(reps.drop(columns=["name", *sw.factors]), by=["point", "point_id"])
         if len(reps)
@@ -759,18 +1055,14 @@ def point_summary(
         row["reps"] = 0 if g is None else len(g)
         for k in POINT_KPIS:
             if g is not None and k in g.columns:
-                m, lo, hi = t_interval(g[k])
+                m, lo, hi = kpi_interval(g, k)
             else:
                 m = lo = hi = float("nan")
             row[k] = m
             row[f"{k}_ci95_low"] = lo
             row[f"{k}_ci95_high"] = hi
         rows.append(row)
-    out = pd.DataFrame(rows)
-    for f in sw.factors:
-        if out[f].dtype == object and len({type(v) for v in out[f]}) > 1:
-            out[f] = out[f].map(_fmt_value)
-    return out
+    return _with_levels(sw, pd.DataFrame(rows))
 
 
 def _write_store(res: SweepResults, store: _Store, workbook_lang: str = "vi") -> None:
@@ -794,6 +1086,7 @@ def _write_store(res: SweepResults, store: _Store, workbook_lang: str = "vi") ->
         points_total=len(sw.points),
         points_done=int((res.points["status"] == "done").sum()),
         points_failed=res.failed,
+        warnings=list(sw.warnings),
         wall_seconds=res.wall_seconds,
         **res.meta,
         files=sorted(
@@ -805,15 +1098,61 @@ def _write_store(res: SweepResults, store: _Store, workbook_lang: str = "vi") ->
 
 
 def read_sweep(out: str | Path) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, Any]]:
-    """Read a finished sweep folder: (replications, per-point summary, manifest)."""
+    """Read a finished sweep folder: (replications, per-point summary, manifest).
+
+    Factor columns hold the same levels as :class:`SweepResults` (see :func:`table_levels`),
+    rebuilt from the exact values the manifest keeps, so a level such as ``null``, ``true``,
+    the text ``"007"`` or a list comes back as it went in (a CSV cell alone cannot say).
+    """
     from sim.outputs import MANIFEST
 
     d = Path(out)
     man = json.loads((d / MANIFEST).read_text(encoding="utf-8"))
     reps_path = d / "replications.parquet"
     reps = pd.read_parquet(reps_path) if reps_path.exists() else pd.DataFrame()
-    points = pd.read_csv(d / "points.csv")
-    return reps, points, man
+    points = pd.read_csv(d / "points.csv", dtype={"point_id": str})
+    return _stored_levels(reps, man), _stored_levels(points, man), man
+
+
+def read_points(out: str | Path, *, for_plots: bool = False) -> pd.DataFrame:
+    """The per-point summary of a sweep folder (``points.csv``) with its factor levels.
+
+    With ``for_plots`` every level that is not a number is its :func:`level_labels` text
+    (``null``, ``true``, ``[1,2]``), so that it is drawn as a level of its own.
+
+    Raises
+    ------
+    FileNotFoundError
+        When ``manifest.json`` or ``points.csv`` is missing.
+    """
+    from sim.outputs import MANIFEST
+
+    d = Path(out)
+    man = json.loads((d / MANIFEST).read_text(encoding="utf-8"))
+    points = pd.read_csv(d / "points.csv", dtype={"point_id": str})
+    return _stored_levels(points, man, plot_levels if for_plots else table_levels)
+
+
+def _stored_levels(
+    frame: pd.DataFrame,
+    man: Mapping[str, Any],
+    levels: Any = None,
+) -> pd.DataFrame:
+    """Factor columns of a stored table rebuilt from the manifest's exact point values."""
+    stored = (man.get("sweep") or {}).get("points") or []
+    if not len(frame) or "point_id" not in frame.columns or not stored:
+        return frame
+    make = levels or table_levels
+    out = frame.copy()
+    ids = [str(p["id"]) for p in stored]
+    for f in (man.get("sweep") or {}).get("factors", {}):
+        if f not in out.columns:
+            continue
+        by_id = dict(zip(ids, make([p["values"].get(f) for p in stored]), strict=True))
+        if set(out["point_id"].astype(str)) <= set(by_id):
+            column = pd.Series([by_id[str(i)] for i in out["point_id"]], index=out.index)
+            out[f] = column.astype(object).infer_objects()
+    return out
 
 
 __all__ = [
@@ -826,12 +1165,17 @@ __all__ = [
     "SweepStoreError",
     "SweepTask",
     "canonical_json",
+    "level_labels",
     "lhs_values",
     "load_sweep",
+    "plot_levels",
     "point_id",
     "point_summary",
+    "read_points",
     "read_sweep",
     "run_sweep",
     "run_sweep_task",
     "short_names",
+    "store_lock",
+    "table_levels",
 ]

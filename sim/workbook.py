@@ -33,6 +33,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
@@ -136,6 +137,8 @@ def _cell_value(x: Any, kind: str) -> Any:
         return min(max(float(x), 0.0), 1.0)
     if kind in ("diff_rate", "number", "diff"):
         return float(x)
+    if isinstance(x, str):  # control characters (a factor level "\x1f") are written escaped
+        return ILLEGAL_CHARACTERS_RE.sub(lambda m: f"\\x{ord(m.group()):02x}", x)
     return x
 
 

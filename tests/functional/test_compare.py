@@ -12,8 +12,9 @@ from scipy import stats
 
 import sim
 from sim.compare import compare, paired_interval, welch_interval, write_comparison
-from sim.experiment import halfwidth, reps_to_add, run_to_precision
+from sim.experiment import on_time_halfwidth, reps_to_add, run_to_precision
 from sim.scenario import Scenario
+from sim.stats import MIN_REPS
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -118,24 +119,28 @@ def test_write_comparison(tmp_path: Path, small_change: sim.Comparison):
 
 
 def test_reps_to_add_rule():
-    assert reps_to_add([0.9, 0.9, 0.9], 0.001, 50) == 0  # no spread: done
-    x = [0.90, 0.95, 0.92]
-    more = reps_to_add(x, 0.001, 50)
-    assert 1 <= more <= 3  # at most doubles
-    assert reps_to_add(x, 0.001, 4) == 1  # the cap
-    assert reps_to_add(x, 0.001, 3) == 0
-    assert reps_to_add(x, 10.0, 50) == 0  # already precise enough
-    assert reps_to_add([0.9], 0.001, 50) == 1  # one value: no interval yet
+    # below the minimum: top up to it whatever the half-width (agreement is not precision)
+    assert reps_to_add(3, 0.0, 0.001, 50) == MIN_REPS - 3
+    assert reps_to_add(1, float("nan"), 0.001, 50) == MIN_REPS - 1
+    assert reps_to_add(3, 0.0, 0.001, 4) == 1  # the cap
+    assert reps_to_add(6, 0.0005, 0.001, 50) == 0  # enough replications, precise enough
+    more = reps_to_add(6, 0.01, 0.001, 50)
+    assert 1 <= more <= 6  # at most doubles
+    assert reps_to_add(6, 0.01, 0.001, 8) == 2
+    assert reps_to_add(8, 0.01, 0.001, 8) == 0
+    assert reps_to_add(6, float("nan"), 0.001, 50) == 6  # no interval yet: double
 
 
 def test_run_to_precision_stops_at_target_or_cap(week: Scenario):
     loose = week
     res = run_to_precision(loose, 0.02, max_reps=8, seed=2, keep_dossiers=False)
     p = res.meta["precision"]
-    hw = halfwidth(res.replications["on_time_rate"])
+    hw = on_time_halfwidth(res.replications)
+    lo, hi = res.on_time_ci95
+    assert hw == pytest.approx((hi - lo) / 2)
     assert p["reps"] == res.reps <= 8
     assert p["halfwidth"] == pytest.approx(hw)
-    assert (hw <= 0.02) == p["reached"]
+    assert (hw <= 0.02 and res.reps >= MIN_REPS) == p["reached"]
     assert p["reached"] or res.reps == 8
     # the replications are exactly those of a fixed run of the same length
     fixed = sim.run(loose, reps=res.reps, seed=2, keep_dossiers=False)
@@ -155,5 +160,5 @@ def test_compare_to_precision(week: Scenario):
     d = cmp.differences(["on_time_rate"]).iloc[0]
     assert p["reps"] == cmp.reps == len(cmp.results[1].replications) <= 6
     assert p["halfwidth"] == pytest.approx(d["paired_halfwidth"])
-    assert p["reached"] == (d["paired_halfwidth"] <= 0.03)
+    assert p["reached"] == (d["paired_halfwidth"] <= 0.03 and cmp.reps >= MIN_REPS)
     assert p["reached"] or cmp.reps == 6

@@ -33,7 +33,7 @@ OFF = {
 @pytest.fixture(scope="module")
 def quick() -> Scenario:
     """The quick scenario with the baseline's lateness mechanisms switched back on."""
-    base = load_scenario(SCEN / "baseline.yaml")
+    base = load_scenario(SCEN / "lateness_mechanisms.yaml")
     raw = base.to_dict()
     return load_scenario(SCEN / "validation" / "quick.yaml").with_changes(
         {
@@ -291,6 +291,14 @@ def test_slow_to_receive_rises_when_desks_are_short(quick: Scenario) -> None:
             "demand.share_multipliers_by_unit.QN99",
         ),
         ({"recorded_clock.closing_lag_probability": 1.5}, "recorded_clock.closing_lag_probability"),
+        (
+            {"initial_backlog.enabled": True, "initial_backlog.handover_date": "2025-08-20"},
+            "initial_backlog.handover_date",
+        ),
+        (
+            {"initial_backlog.entries": [{"unit": "QN99", "procedure": "other", "count": 1}]},
+            "initial_backlog.entries.0.unit",
+        ),
     ],
 )
 def test_bad_mechanism_settings_name_the_field(
@@ -319,6 +327,7 @@ def test_counterfactuals_remove_each_mechanism(quick: Scenario) -> None:
 
 BACKLOG = {
     "initial_backlog.enabled": True,
+    "initial_backlog.handover_date": "2025-08-18",  # the quick scenario's first day
     "initial_backlog.entries": [
         {
             "unit": "QN11",
@@ -341,6 +350,8 @@ def test_inherited_backlog(quick: Scenario) -> None:
     assert inherited.sum() == 150 and inherited[:150].all()
     np.testing.assert_array_equal(a.key, b.key[~inherited])
     np.testing.assert_array_equal(a.arrival, b.arrival[~inherited])
+    later = with_backlog.with_changes({"initial_backlog.handover_date": "2025-06-30"})
+    assert np.isnan(generate(later, cal, lay.frame, 7, 0).inherited_due).all()
     runs = _runs(with_backlog)
     for o, _ in runs:
         r = o.records.arrays()

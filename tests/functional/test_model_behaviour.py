@@ -29,24 +29,16 @@ def paired(a, b, metric: str) -> tuple[float, float, float]:
 
 
 def test_conservation_every_replication(quick):
+    # arrived == resolved + open per replication is the invariant checker's (run raises
+    # otherwise; tests/unit/test_invariant_checker.py): here the tables that it does not see
     res = run(quick, reps=3, keep_dossiers=True)
     r = res.replications
-    assert (r["arrived"] == r["resolved"] + r["open"]).all()
-    # and the per-dossier table agrees with the counts, unit by unit
     d = res.dossiers
     assert d is not None
     assert len(d) == r["arrived"].sum()
     counts = d.groupby(["rep", "unit"], observed=True).size()
     assert counts.sum() == res.units["arrived"].sum()
     assert (res.units["arrived"] == res.units["resolved"] + res.units["open"]).all()
-
-
-def test_no_dossier_resolved_before_it_arrived(quick):
-    res = run(quick, reps=1)
-    d = res.dossiers
-    done = d["status"] == "resolved"
-    assert (d.loc[done, "resolved_at"] >= d.loc[done, "arrived_at"]).all()
-    assert (d.loc[done, "lead_time_working_hours"] >= 0).all()
 
 
 def test_same_seed_identical_frames(quick):
@@ -141,15 +133,20 @@ def test_fewer_reception_staff_longer_desk_waits(quick):
     assert lo > 0, f"halving reception did not lengthen desk waits: {m} [{lo}, {hi}]"
 
 
+#: a hundred times every unit's officers and at least a thousand officers at every agency branch
+#: (multipliers are at most 10 each: staffing.multiplier x multiplier_by_unit_type)
+AMPLE_STAFF = {
+    "staffing.multiplier.all": 10.0,
+    "staffing.multiplier_by_unit_type": {t: {"all": 10.0} for t in ("phường", "xã", "đặc khu")},
+    "agencies.land_registration.min_staff": 100,
+    "agencies.land_registration.multiplier": 10.0,
+    "agencies.vertical_services.min_staff": 100,
+    "agencies.vertical_services.multiplier": 10.0,
+}
+
+
 def test_infinite_capacity_means_no_queueing(quick):
-    huge = quick.with_changes(
-        {
-            "staffing.multiplier.all": 1000.0,
-            "agencies.land_registration.multiplier": 1000.0,
-            "agencies.vertical_services.multiplier": 1000.0,
-            "staffing.availability": 1.0,
-        }
-    )
+    huge = quick.with_changes({**AMPLE_STAFF, "staffing.availability": 1.0})
     res = run(huge, reps=1)
     d = res.dossiers
     done = d["status"] == "resolved"
@@ -161,9 +158,7 @@ def test_infinite_capacity_means_no_queueing(quick):
 def test_deterministic_times_give_exact_lead_times(quick):
     """Deterministic work, ample staff, no network: lead time = the sum of the work."""
     changes = {
-        "staffing.multiplier.all": 1000.0,
-        "agencies.land_registration.multiplier": 1000.0,
-        "agencies.vertical_services.multiplier": 1000.0,
+        **AMPLE_STAFF,
         "staffing.availability": 1.0,
         "network.outages.system.mtbf_hours": None,
         "network.outages.system.periods": [],

@@ -75,7 +75,7 @@ def test_what_if_validates_and_runs(path: Path, baseline: sim.Scenario):
         assert changed != base, "the what-if changes nothing"
     res = sim.run(short(scn, days=2), reps=1, seed=1, keep_dossiers=False)
     r = res.replications.iloc[0]
-    assert r["arrived"] == r["resolved"] + r["open"] > 1000
+    assert r["arrived"] > 1000  # (arrived == resolved + open: the invariant checker's)
     assert 0.0 <= r["on_time_rate"] <= 1.0
 
 

@@ -241,7 +241,8 @@ def check_rejection(err: ScenarioError, source: str) -> None:
 
 
 def check_accepted_runs(scn: Scenario) -> None:
-    """A short run of an accepted scenario succeeds and conserves dossiers."""
+    """A short run of an accepted scenario succeeds (the invariant checker, on, conserves
+    dossiers and orders every dossier's stages) and gives valid rates."""
     if expected_dossiers(scn) > MAX_RUN_DOSSIERS:
         event("accepted, too large to run")
         return
@@ -249,7 +250,6 @@ def check_accepted_runs(scn: Scenario) -> None:
     scn = scn.with_changes({"run.check_invariants": True})
     res = run(scn, reps=1, seed=3, keep_dossiers=False)
     r = res.replications.iloc[0]
-    assert r["arrived"] == r["resolved"] + r["open"]
     assert r["open_overdue"] <= r["open"]
     rate = r["on_time_rate"]
     assert math.isnan(rate) or 0.0 <= rate <= 1.0
