@@ -8,7 +8,8 @@ implies, allowing for binomial noise (one-sided, 5%). ABC's tolerance makes the 
 wider than the exact one, so over-coverage is expected and not tested.
 
 Budget: REPEATS fits of population POPULATION over GENERATIONS generations, about
-REPEATS x (POPULATION x 8) simulations of about a second: some 30-60 minutes on two cores.
+REPEATS x (POPULATION x 8) simulations of about a second: some 30-60 minutes on two cores,
+so CI's slow tier leaves it out (marker ``sbc``): run it with ``python -m pytest -m sbc``.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ GENERATIONS = int(os.environ.get("TTHC_SBC_GENERATIONS", "4"))
 
 
 @pytest.mark.slow
+@pytest.mark.sbc
 def test_credible_intervals_cover_known_parameters(tmp_path: Path) -> None:
     base = load_scenario(TINY)
     assert base.calibration is not None
