@@ -80,7 +80,14 @@ def _mechanism_changes(scn: Scenario) -> dict[str, dict[str, Any]]:
         }
         out["financial_obligation"] = {"land_route.financial_obligation_probability": {}}
     if scn.systems.enabled:
-        out["data_sync"] = {"systems.sync_failure_probability": 0.0}
+        out["data_sync"] = {
+            "systems.sync_failure_probability": 0.0,
+            **{
+                f"systems.named.{k}.sync_failure_probability": None
+                for k, system in scn.systems.named.items()
+                if system.sync_failure_probability is not None
+            },
+        }
         if any(s.degraded for s in scn.systems.named.values()):
             out["system_degradation"] = {
                 f"systems.named.{k}.degraded": [] for k in scn.systems.named
