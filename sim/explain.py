@@ -984,7 +984,7 @@ def render_text(anatomy: Anatomy, lang: str = "en") -> str:
 
 
 def _md_table(frame: pd.DataFrame) -> list[str]:
-    head = "| " + " | ".join(str(c) for c in frame.columns) + " |"
+    head = "| " + " | ".join(str(c).strip() for c in frame.columns) + " |"
     rule = "|" + "---|" * len(frame.columns)
     body = [
         "| " + " | ".join(str(v).replace("|", "/") for v in row) + " |"
