@@ -43,7 +43,16 @@ def quick_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def mech_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The lateness mechanisms on (two clocks), two weeks of July, 13 units, 2 replications."""
     d = tmp_path_factory.mktemp("mech_run")
-    sets = ["--set", "horizon.end=2025-07-14", "--set", FEW_UNITS]
+    # frequent synchronisation failures (days each): land dossiers resolved in time can be
+    # closed in the system after their deadline, so the recorded clock differs from the work
+    sets = [
+        "--set",
+        "horizon.end=2025-07-14",
+        "--set",
+        FEW_UNITS,
+        "--set",
+        "systems.sync_failure_probability=0.2",
+    ]
     args = ["run", str(MECHANISMS), "--reps", "2", *sets, "--out", str(d), "--no-progress"]
     assert main(args) == 0
     return d
@@ -125,7 +134,8 @@ def test_land_deadline_use_above_one_is_land_lateness(mech_run: Path, mech_anato
         ]
         assert len(land) > 100
         late = 1 - land["on_time"].astype(bool).mean()
-        assert late > 0
+        work_late = (land["resolved_at"] > land["deadline_at"]).mean()
+        assert late > work_late > 0  # closing after the work counts on the recorded clock
         assert use.loc[("above_100", rep), "value"] == pytest.approx(late, abs=2e-3)
         assert use.loc[("above_100", rep), "dossiers"] == len(land)
 
@@ -199,12 +209,14 @@ def test_facts_are_every_target_with_the_reported_figures(mech_run: Path, mech_a
 
 def test_counterfactual_reruns_the_runs_replications(tmp_path: Path) -> None:
     d = tmp_path / "run"
-    sets = ["--set", "horizon.end=2025-08-22", "--seed", "11"]
+    sets = ["--set", "horizon.end=2025-08-22", "--set", "staffing.availability=0.5"]
+    sets += ["--seed", "11"]  # not the scenario's own seed
     assert main(["run", str(QUICK), "--reps", "2", *sets, "--out", str(d), "--no-progress"]) == 0
     a = explain(d, counterfactual=True)
     assert a.counterfactual is not None and a.counterfactual_by_rep is not None
     df = pd.read_parquet(d / "dossiers.parquet", columns=["rep", "late_cause"])
     late = df["late_cause"].notna().groupby(df["rep"]).sum()
+    assert late.sum() > 0
     allm = a.counterfactual_by_rep[a.counterfactual_by_rep["month"] == "all"]
     assert set(allm["cause"]) == {"network", "supplements", "staffing"}
     for rep, g in allm.groupby("rep"):
