@@ -302,17 +302,6 @@ def test_modeldoc_anatomy_block_on_the_quick_scenario() -> None:
     assert md in doc
 
 
-def test_bad_folder_exits_2_with_one_line(tmp_path: Path) -> None:
-    """The installed command, as a user meets it."""
-    from clitools import tthc
-
-    d = tmp_path / "no such folder"
-    r = tthc("explain", str(d))
-    assert r.returncode == 2, r.stderr
-    lines = r.stderr.strip().splitlines()
-    assert len(lines) == 1 and str(d) in lines[0] and "not a folder" in lines[0]
-
-
 @pytest.mark.parametrize("case", ["no_manifest", "bad_json", "sweep", "no_dossiers"])
 def test_bad_folders_exit_2_naming_the_path(
     case: str, tmp_path: Path, quick_run: Path, capsys: pytest.CaptureFixture[str]
