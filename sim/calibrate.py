@@ -428,7 +428,7 @@ def calibrate(
             f"interval [{alo:.4f}, {ahi:.4f}], which excludes {target}"
             + (f" ± {band}" if band else "")
             + " (more replications "
-            f"(--reps) or narrower bounds may help)",
+            "(--reps) or narrower bounds may help)",
             result,
         )
     return result

@@ -370,5 +370,5 @@ def test_calibration_tolerance_widens_the_verification_band() -> None:
     assert not reproduces(0.9800, 0.9819, 0.985, 0.003)
     base = load_scenario(ROOT / "scenarios" / "baseline.yaml")
     assert spec_tolerance(base) == 0.003
-    with pytest.raises(ScenarioError, match="calibration.tolerance"):
+    with pytest.raises(ScenarioError, match=r"calibration\.tolerance"):
         base.with_changes({"calibration.tolerance": -0.1})
