@@ -33,6 +33,7 @@ from typing import Any
 
 from sim import calibrate, compare, stats
 from sim.compare import Comparison, write_comparison
+from sim.errors import InputError
 from sim.experiment import Results, run, run_to_precision, write_results
 from sim.scenario import Scenario, ScenarioError, load_scenario, scenario_from_dict
 from sim.sweep import Sweep, SweepResults, load_sweep, read_sweep, run_sweep
@@ -54,6 +55,7 @@ del _module
 
 __all__ = [
     "Comparison",
+    "InputError",
     "PosteriorComparison",
     "Results",
     "Scenario",

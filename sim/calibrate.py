@@ -44,20 +44,24 @@ import numpy as np
 import pandas as pd
 from tqdm import tqdm
 
-from sim.executors import Executor, SerialExecutor, make_executor
+from sim.errors import InputError, SimError
+from sim.executors import Executor, open_executor
 from sim.experiment import RepTask, run_replication
 from sim.scenario import Scenario, ScenarioError
 from sim.stats import MIN_REPS, interval_note, json_ready, rate_interval, t_interval
 
 
-class CalibrationError(Exception):
-    """Calibration cannot proceed (target out of reach, non-monotone response, ...)."""
+class CalibrationError(InputError):
+    """Calibration cannot proceed (target out of reach within the bounds, no bracket, ...):
+    bad input, exit code 2 on the command line."""
 
 
-class CalibrationFailed(CalibrationError):
+class CalibrationFailed(SimError):
     """The fitted value does not reproduce the target on fresh replications.
 
-    ``result`` holds the failed fit (its ``verified`` is False) for inspection.
+    Not bad input (the scenario and the arguments were usable): the command line reports it
+    and exits 1, writing nothing into the scenario. ``result`` holds the failed fit (its
+    ``verified`` is False) for inspection.
     """
 
     def __init__(self, message: str, result: CalibrationResult) -> None:
@@ -313,91 +317,90 @@ def calibrate(
     variant(lo_b)
     variant(hi_b)
 
-    own = executor is None
-    ex = executor or (
-        SerialExecutor() if (workers == 1 and not scheduler) else make_executor(workers, scheduler)
-    )
-    t0 = time.perf_counter()
-    records: list[dict[str, Any]] = []
-    runs = 0
-    bar = tqdm(desc=f"calibrate {parameter}", unit="rep", disable=not progress, leave=False)
+    with open_executor(workers, scheduler, executor) as ex:
+        t0 = time.perf_counter()
+        records: list[dict[str, Any]] = []
+        runs = 0
+        bar = tqdm(desc=f"calibrate {parameter}", unit="rep", disable=not progress, leave=False)
 
-    def evaluate(values: list[float], rep_ids: list[int]) -> list[dict[str, Any]]:
-        nonlocal runs
-        tasks = [RepTask(variant(v), r, seed, False) for v in values for r in rep_ids]
-        keys = [(v, r) for v in values for r in rep_ids]
-        bar.total = (bar.total or 0) + len(tasks)
-        out = []
-        for i, res in ex.imap(run_replication, tasks):
-            if isinstance(res, BaseException):
-                raise res
-            v, r = keys[i]
-            k = res.kpis.iloc[0]
-            out.append(
-                {
-                    "value": v,
-                    "rep": r,
-                    "kpi": float(k["on_time_rate"]),
-                    "resolved": int(k["resolved"]),
-                }
-            )
-            bar.update(1)
-        runs += len(tasks)
-        return out
+        def evaluate(values: list[float], rep_ids: list[int]) -> list[dict[str, Any]]:
+            nonlocal runs
+            tasks = [RepTask(variant(v), r, seed, False) for v in values for r in rep_ids]
+            keys = [(v, r) for v in values for r in rep_ids]
+            bar.total = (bar.total or 0) + len(tasks)
+            out = []
+            for i, res in ex.imap(run_replication, tasks):
+                if isinstance(res, BaseException):
+                    raise res
+                v, r = keys[i]
+                k = res.kpis.iloc[0]
+                out.append(
+                    {
+                        "value": v,
+                        "rep": r,
+                        "kpi": float(k["on_time_rate"]),
+                        "resolved": int(k["resolved"]),
+                    }
+                )
+                bar.update(1)
+            runs += len(tasks)
+            return out
 
-    try:
-        fit_reps = list(range(reps))
-        values = [float(x) for x in np.linspace(lo_b, hi_b, grid)]
-        records += evaluate(values, fit_reps)
-        points = pd.DataFrame(records)
-        monotone, direction, _ = check_monotone(points)
-        notes: list[str] = []
-        if reps < MIN_REPS:
-            notes.append(str(interval_note(reps)))
-        if not monotone:
-            notes.append("the response is not monotone over the bounds; the fit may be ambiguous")
-        curve = _curve(points)
-        sign = (curve["mean"] - target).to_numpy()
-        crossing = [i for i in range(len(sign) - 1) if sign[i] * sign[i + 1] <= 0]
-        if not crossing:
-            raise CalibrationError(
-                f"target {target} is not reached within bounds [{lo_b}, {hi_b}]: the mean "
-                f"on-time rate ranges from {curve['mean'].min():.4f} "
-                f"to {curve['mean'].max():.4f}"
+        try:
+            fit_reps = list(range(reps))
+            values = [float(x) for x in np.linspace(lo_b, hi_b, grid)]
+            records += evaluate(values, fit_reps)
+            points = pd.DataFrame(records)
+            monotone, direction, _ = check_monotone(points)
+            notes: list[str] = []
+            if reps < MIN_REPS:
+                notes.append(str(interval_note(reps)))
+            if not monotone:
+                notes.append(
+                    "the response is not monotone over the bounds; the fit may be ambiguous"
+                )
+            curve = _curve(points)
+            sign = (curve["mean"] - target).to_numpy()
+            crossing = [i for i in range(len(sign) - 1) if sign[i] * sign[i + 1] <= 0]
+            if not crossing:
+                raise CalibrationError(
+                    f"target {target} is not reached within bounds [{lo_b}, {hi_b}]: the mean "
+                    f"on-time rate ranges from {curve['mean'].min():.4f} "
+                    f"to {curve['mean'].max():.4f}"
+                )
+            i = crossing[0]
+            a, b = float(curve["value"][i]), float(curve["value"][i + 1])
+            say(f"bracket [{a:.4f}, {b:.4f}]")
+            for _ in range(max_bisections):
+                if b - a <= tol:
+                    break
+                mid = (a + b) / 2
+                new = evaluate([mid], fit_reps)
+                records += new
+                m, clo, chi = rate_interval([r["kpi"] for r in new], [r["resolved"] for r in new])
+                say(f"midpoint {mid:.4f}: {m:.4f} [{clo:.4f}, {chi:.4f}]")
+                fa = _mean_at(records, a)
+                if (fa - target) * (m - target) <= 0:
+                    b = mid
+                else:
+                    a = mid
+                if clo <= target <= chi:
+                    break  # the simulation can no longer tell the midpoint from the target
+            points = pd.DataFrame(records)
+            curve = _curve(points)
+            value = bracket_root(curve, a, b, target)
+            if not math.isfinite(value):
+                raise CalibrationError("could not locate the target between the bracketing values")
+            vlo, vhi = band_root_interval(curve, target, value)
+            calibrated = scenario.with_changes(
+                {parameter: value}, f"{source} ({parameter}={value})"
             )
-        i = crossing[0]
-        a, b = float(curve["value"][i]), float(curve["value"][i + 1])
-        say(f"bracket [{a:.4f}, {b:.4f}]")
-        for _ in range(max_bisections):
-            if b - a <= tol:
-                break
-            mid = (a + b) / 2
-            new = evaluate([mid], fit_reps)
-            records += new
-            m, clo, chi = rate_interval([r["kpi"] for r in new], [r["resolved"] for r in new])
-            say(f"midpoint {mid:.4f}: {m:.4f} [{clo:.4f}, {chi:.4f}]")
-            fa = _mean_at(records, a)
-            if (fa - target) * (m - target) <= 0:
-                b = mid
-            else:
-                a = mid
-            if clo <= target <= chi:
-                break  # the simulation can no longer tell the midpoint from the target
-        points = pd.DataFrame(records)
-        curve = _curve(points)
-        value = bracket_root(curve, a, b, target)
-        if not math.isfinite(value):
-            raise CalibrationError("could not locate the target between the bracketing values")
-        vlo, vhi = band_root_interval(curve, target, value)
-        calibrated = scenario.with_changes({parameter: value}, f"{source} ({parameter}={value})")
-        ver = evaluate_verification(ex, calibrated, seed, list(range(reps, reps + verify_reps)))
-        runs += verify_reps
-        bar.update(verify_reps)
-        achieved, alo, ahi = rate_interval(ver["on_time_rate"], ver["resolved"])
-    finally:
-        bar.close()
-        if own:
-            ex.close()
+            ver = evaluate_verification(ex, calibrated, seed, list(range(reps, reps + verify_reps)))
+            runs += verify_reps
+            bar.update(verify_reps)
+            achieved, alo, ahi = rate_interval(ver["on_time_rate"], ver["resolved"])
+        finally:
+            bar.close()
     monotone, direction, _ = check_monotone(points)
     verified = bool(alo <= target <= ahi)
     result = CalibrationResult(
@@ -489,6 +492,68 @@ def band_root_interval(
     while last < len(grid) - 1 and inside[last + 1]:
         last += 1
     return float(grid[first]), float(grid[last])
+
+
+#: files of a calibration folder besides ``manifest.json`` and the plots
+CALIBRATION_FILES = ("curve.csv", "points.csv", "verification.csv")
+
+
+def write_calibration(
+    res: CalibrationResult,
+    out: str | Path,
+    scenario: Scenario,
+    *,
+    failure: str | None = None,
+    extra_manifest: dict[str, Any] | None = None,
+) -> list[Path]:
+    """Write a bisection's folder: what ``tthc-sim calibrate --method bisect --out`` writes.
+
+    Files: the plot of :meth:`CalibrationResult.plot` (``calibration.png`` and ``.svg``),
+    ``points.csv`` (columns ``value``, ``rep``, ``kpi``, ``resolved``: one row per simulated
+    replication), ``curve.csv`` (one row per candidate value: its mean on-time rate and 95%
+    interval), ``verification.csv`` (the fresh replications at the fitted value) and
+    ``manifest.json`` last (kind ``calibrate``; ``failure`` is the message of a fit that
+    failed its verification, written too so that it can be inspected). Claim the folder
+    first with :func:`sim.outputs.prepare_folder` (kind ``calibrate``).
+
+    Returns
+    -------
+    list of Path
+        The plot files.
+    """
+    from sim.outputs import MANIFEST, manifest, write_csv, write_json
+
+    folder = Path(out)
+    plots = _atomic_plots(res, folder, "calibration")
+    write_csv(res.points, folder / "points.csv")
+    write_csv(res.curve, folder / "curve.csv")
+    write_csv(res.verification, folder / "verification.csv")
+    write_json(
+        manifest(
+            "calibrate",
+            scenario=scenario.to_dict(),
+            result=res.to_json(),
+            failure=failure,
+            files=[*CALIBRATION_FILES, MANIFEST],
+            plots=[p.name for p in plots],
+            **(extra_manifest or {}),
+        ),
+        folder / MANIFEST,
+    )
+    return plots
+
+
+def _atomic_plots(res: CalibrationResult, out: Path, stem: str) -> list[Path]:
+    """``res.plot`` into a temporary folder, each file then renamed into ``out``."""
+    import tempfile
+
+    with tempfile.TemporaryDirectory(prefix=".plots.", suffix=".tmp", dir=out) as tmp:
+        drafts = res.plot(Path(tmp) / stem)
+        placed = []
+        for draft in drafts:
+            os.replace(draft, out / draft.name)
+            placed.append(out / draft.name)
+    return placed
 
 
 def write_value(path: str | Path, parameter: str, value: float, note: str | None = None) -> None:

@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 from tqdm import tqdm
 
-from sim.executors import Executor, SerialExecutor, make_executor
+from sim.executors import Executor, open_executor
 from sim.model import build_layout, horizon_calendar, simulate
 from sim.results import RepTables, rep_tables, summarise
 from sim.scenario import Scenario
@@ -246,40 +246,35 @@ def run(
     seed = scenario.run.seed if seed is None else seed
     want_dossiers = keep_dossiers or dossier_sink is not None
     tasks = [RepTask(scenario, first_rep + k, seed, want_dossiers) for k in range(reps)]
-    own = executor is None
-    ex = executor or (
-        SerialExecutor() if (workers == 1 and not scheduler) else make_executor(workers, scheduler)
-    )
-    t0 = time.perf_counter()
-    done: dict[int, RepTables] = {}
-    next_to_sink = 0
-    kept: list[pd.DataFrame] = []
-    bar = tqdm(
-        total=reps,
-        desc=f"{scenario.name}: replications",
-        unit="rep",
-        disable=not progress,
-        leave=False,
-    )
-    try:
-        for i, result in ex.imap(run_replication, tasks):
-            if isinstance(result, BaseException):
-                raise result
-            done[i] = result
-            bar.update(1)
-            while next_to_sink in done and done[next_to_sink].dossiers is not None:
-                frame = done[next_to_sink].dossiers
-                assert frame is not None
-                if dossier_sink is not None:
-                    dossier_sink(frame)
-                if keep_dossiers:
-                    kept.append(frame)
-                done[next_to_sink].dossiers = None
-                next_to_sink += 1
-    finally:
-        bar.close()
-        if own:
-            ex.close()
+    with open_executor(workers, scheduler, executor) as ex:
+        t0 = time.perf_counter()
+        done: dict[int, RepTables] = {}
+        next_to_sink = 0
+        kept: list[pd.DataFrame] = []
+        bar = tqdm(
+            total=reps,
+            desc=f"{scenario.name}: replications",
+            unit="rep",
+            disable=not progress,
+            leave=False,
+        )
+        try:
+            for i, result in ex.imap(run_replication, tasks):
+                if isinstance(result, BaseException):
+                    raise result
+                done[i] = result
+                bar.update(1)
+                while next_to_sink in done and done[next_to_sink].dossiers is not None:
+                    frame = done[next_to_sink].dossiers
+                    assert frame is not None
+                    if dossier_sink is not None:
+                        dossier_sink(frame)
+                    if keep_dossiers:
+                        kept.append(frame)
+                    done[next_to_sink].dossiers = None
+                    next_to_sink += 1
+        finally:
+            bar.close()
     tables = [done[i] for i in range(reps)]
     return Results(
         scenario=scenario,
@@ -335,6 +330,92 @@ def write_results(
     )
     write_json(m, out / MANIFEST)
     return out
+
+
+def run_to_folder(
+    scenario: Scenario,
+    out: str | Path,
+    reps: int | None = None,
+    seed: int | None = None,
+    *,
+    target_halfwidth: float | None = None,
+    max_reps: int = 100,
+    workers: int | None = 1,
+    scheduler: str | None = None,
+    executor: Executor | None = None,
+    progress: bool = False,
+    extra_manifest: dict[str, Any] | None = None,
+    workbook_lang: str = "vi",
+    option: str = "--out",
+) -> Results:
+    """Run replications into a result folder: what ``tthc-sim run --out`` writes.
+
+    The folder is claimed first (:func:`sim.outputs.prepare_folder`: an older run's files are
+    cleared, a folder holding anything else is refused before any work), the dossiers of
+    every replication are streamed to ``dossiers.parquet`` (one row per dossier and
+    replication, columns of :func:`sim.results.rep_tables`), then :func:`write_results` writes
+    the tables and ``manifest.json`` last.
+
+    Parameters
+    ----------
+    reps, seed, workers, scheduler, executor, progress
+        As :func:`run`; ``reps`` is ignored with ``target_halfwidth``.
+    target_halfwidth, max_reps
+        If ``target_halfwidth`` is given, replications are added until the on-time rate's
+        95% half-width reaches it (:func:`run_to_precision`).
+    extra_manifest
+        Fields added to ``manifest.json`` (the scenario file, overrides, warnings).
+    workbook_lang
+        First language of the headers of ``results.xlsx`` ("vi" or "en").
+    option
+        How the folder is named in error messages.
+
+    Returns
+    -------
+    Results
+        Without the per-dossier frame (``dossiers`` is None: it is in the folder).
+
+    Raises
+    ------
+    sim.errors.ResultsFolderError
+        If the folder cannot be created or holds something that is not a run result.
+    """
+    from sim.outputs import ParquetSink, finish_folder, prepare_folder
+
+    folder = prepare_folder(out, "run", option=option)  # incomplete until we finish
+    sink = ParquetSink(folder / "dossiers.parquet")
+    try:
+        if target_halfwidth is not None:
+            res = run_to_precision(
+                scenario,
+                target_halfwidth,
+                max_reps=max_reps,
+                seed=seed,
+                workers=workers,
+                scheduler=scheduler,
+                executor=executor,
+                keep_dossiers=False,
+                dossier_sink=sink.write,
+                progress=progress,
+            )
+        else:
+            res = run(
+                scenario,
+                reps,
+                seed,
+                workers=workers,
+                scheduler=scheduler,
+                executor=executor,
+                keep_dossiers=False,
+                dossier_sink=sink.write,
+                progress=progress,
+            )
+        sink.close()
+    finally:
+        sink.discard()
+    write_results(res, folder, extra_manifest, workbook_lang=workbook_lang)
+    finish_folder(folder)
+    return res
 
 
 #: files of a run folder besides ``manifest.json`` (``dossiers.parquet`` from ``run --out``)
@@ -455,13 +536,9 @@ def run_to_precision(
     if min_reps < 1:
         raise ValueError("min_reps must be at least 1")
     seed = scenario.run.seed if seed is None else seed
-    own = executor is None
-    ex = executor or (
-        SerialExecutor() if (workers == 1 and not scheduler) else make_executor(workers, scheduler)
-    )
-    parts: list[Results] = []
-    n, size = 0, max(2, min(min_reps, max_reps))
-    try:
+    with open_executor(workers, scheduler, executor) as ex:
+        parts: list[Results] = []
+        n, size = 0, max(2, min(min_reps, max_reps))
         while size > 0:
             parts.append(
                 run(
@@ -478,9 +555,6 @@ def run_to_precision(
             n += size
             hw = on_time_halfwidth(pd.concat([p.replications for p in parts]))
             size = reps_to_add(n, hw, target_halfwidth, max_reps)
-    finally:
-        if own:
-            ex.close()
     res = combine_results(parts)
     hw = on_time_halfwidth(res.replications)
     res.meta["precision"] = {

@@ -44,26 +44,36 @@ from pydantic import (
 )
 
 from sim.distributions import Distribution, Exponential
+from sim.errors import InputError
 from sim.units import UNIT_TYPES, load_units
 
 # ----------------------------------------------------------------------------- errors
 
 
-class ScenarioError(Exception):
-    """A scenario (or sweep) file that cannot be used, with the field that is wrong."""
+class ScenarioError(InputError):
+    """A scenario (or sweep) file that cannot be used, with the field that is wrong.
+
+    Parameters
+    ----------
+    source
+        The file (or ``<dict>`` for a scenario built from a mapping).
+    path
+        The dotted field (empty when the file as a whole is wrong).
+    message
+        What is wrong with it.
+    """
 
     def __init__(self, source: str, path: str, message: str) -> None:
-        self.source = source
         self.path = path
-        self.message = message
-        super().__init__(self.__str__())
+        super().__init__(message, source)
+        self.source: str = source
 
     def __str__(self) -> str:
         where = f"{self.source}: {self.path}" if self.path else self.source
         return f"{where}: {self.message}"
 
-    def __reduce__(self) -> tuple[type[ScenarioError], tuple[str, str, str]]:
-        return (ScenarioError, (self.source, self.path, self.message))
+    def __reduce__(self) -> tuple[type[ScenarioError], tuple[str, str, str]]:  # type: ignore[override]
+        return (type(self), (self.source, self.path, self.message))
 
 
 # ----------------------------------------------------------------------------- types
