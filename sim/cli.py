@@ -761,7 +761,7 @@ def _ci(metric: str, lo: float, hi: float) -> str:
 
 
 def cmd_compare(args: argparse.Namespace) -> int:
-    from sim.compare import compare, compare_to_folder
+    from sim.comparison import compare, compare_to_folder
     from sim.stats import interval_note
 
     if len(args.scenarios) < 2:

@@ -110,7 +110,7 @@ def _hour_weights(factors: dict[int, float]) -> np.ndarray:
     return w
 
 
-def unit_rates(scn: Scenario, frame: pd.DataFrame) -> np.ndarray:
+def home_demand_rates(scn: Scenario, frame: pd.DataFrame) -> np.ndarray:
     """Home demand per ordinary working day for each active unit (rows of ``frame``)."""
     rate = scn.demand.per_1000_residents_per_working_day
     lam = frame["population"].to_numpy(float) / 1000.0 * rate
@@ -178,7 +178,7 @@ def generate(
     working = cal.is_working[:n_days]
     wday = np.array([_weekday_factor(scn, d) for d in days])
     surge = _surge_factors(scn, days, codes)
-    lam = unit_rates(scn, frame)
+    lam = home_demand_rates(scn, frame)
     weights = attraction_weights(scn, frame)
     chan = channel_matrix(scn)
     procs = list(scn.procedures.values())

@@ -130,7 +130,7 @@ def _bool_at(value: Any) -> str | None:
     return None
 
 
-class Model(BaseModel):
+class Section(BaseModel):
     """Base of every scenario section: frozen, strict about unknown keys, no NaN/inf, no
     true/false (YAML also reads yes/no/on/off so) where a number or a text is expected, and
     no bare numbers where a date is expected."""
@@ -173,7 +173,7 @@ def parse_clock(text: str) -> int:
 # ----------------------------------------------------------------------------- sections
 
 
-class Horizon(Model):
+class Horizon(Section):
     """Simulated period, both dates inclusive (arrivals from 00:00 on start to 24:00 on end)."""
 
     start: dt.date
@@ -197,7 +197,7 @@ class Horizon(Model):
         return (self.end - self.start).days + 1
 
 
-class Calendar(Model):
+class Calendar(Section):
     """Working calendar shared by every unit (office days, hours, holidays)."""
 
     office_hours: list[tuple[str, str]] = [("07:30", "11:30"), ("13:30", "17:00")]
@@ -236,7 +236,7 @@ class Calendar(Model):
         return [(parse_clock(a), parse_clock(b)) for a, b in self.office_hours]
 
 
-class Surge(Model):
+class Surge(Section):
     """Demand multiplied by ``factor`` on the days from start to end (inclusive)."""
 
     start: dt.date
@@ -245,7 +245,7 @@ class Surge(Model):
     units: list[str] | None = None
 
 
-class Demand(Model):
+class Demand(Section):
     """Arrival streams: non-homogeneous Poisson per home unit and channel."""
 
     per_1000_residents_per_working_day: NonNegative = 3.5
@@ -263,7 +263,7 @@ class Demand(Model):
     surges: list[Surge] = []
 
 
-class StageInteractions(Model):
+class StageInteractions(Section):
     """Number of system interactions (uploads, look-ups, signatures) of each step."""
 
     reception: Annotated[int, Field(ge=0, le=1000)] = 0
@@ -272,13 +272,13 @@ class StageInteractions(Model):
     approval: Annotated[int, Field(ge=0, le=1000)] = 0
 
 
-class ChannelMix(Model):
+class ChannelMix(Section):
     in_person: Probability = 0.0
     online: Probability = 0.0
     post: Probability = 0.0
 
 
-class Procedure(Model):
+class Procedure(Section):
     """One administrative procedure (or a group of similar ones)."""
 
     name_vi: str = ""
@@ -295,7 +295,7 @@ class Procedure(Model):
     system_interactions: StageInteractions = StageInteractions()
 
 
-class Staffing(Model):
+class Staffing(Section):
     """Officers per unit and role; staff = round(base x multipliers), half up."""
 
     by_unit_type: dict[UnitType, dict[str, Annotated[int, Field(ge=0, le=10000)]]]
@@ -309,7 +309,7 @@ class Staffing(Model):
     min_on_duty: Annotated[int, Field(ge=0, le=100)] = 1
 
 
-class Agency(Model):
+class Agency(Section):
     """A second-tier (provincial or vertical) agency with desks serving several units."""
 
     name_vi: str = ""
@@ -320,7 +320,7 @@ class Agency(Model):
     multiplier: Multiplier = 1.0
 
 
-class Reception(Model):
+class Reception(Section):
     """The one-stop desk: queue discipline and the online receive-within rule."""
 
     discipline: Literal["in_person_first", "fifo"] = "in_person_first"
@@ -333,7 +333,7 @@ class Reception(Model):
     in_person_when_system_down: Literal["wait", "paper"] = "wait"
 
 
-class Supplements(Model):
+class Supplements(Section):
     """Incomplete dossiers: the applicant supplements them after a delay."""
 
     clock_rule: Literal["restart", "pause", "keep"] = "restart"
@@ -343,7 +343,7 @@ class Supplements(Model):
     recheck_factor: Annotated[float, Field(ge=0.0, le=10.0)] = 0.5
 
 
-class OutagePeriod(Model):
+class OutagePeriod(Section):
     """Failure rate that applies between two dates (inclusive), e.g. an unstable start."""
 
     start: dt.date
@@ -351,7 +351,7 @@ class OutagePeriod(Model):
     mtbf_hours: Positive
 
 
-class OutageProcess(Model):
+class OutageProcess(Section):
     """Random failures: up times exponential with mean ``mtbf_hours`` (wall clock)."""
 
     mtbf_hours: Positive | None = None
@@ -361,7 +361,7 @@ class OutageProcess(Model):
     periods: list[OutagePeriod] = []
 
 
-class OutageWindow(Model):
+class OutageWindow(Section):
     """A scheduled outage; ``unit`` None means the whole provincial system."""
 
     start: NaiveDatetime
@@ -369,7 +369,7 @@ class OutageWindow(Model):
     unit: str | None = None
 
 
-class Degradation(Model):
+class Degradation(Section):
     """A period in which the system responds ``response_factor`` times slower."""
 
     start: NaiveDatetime
@@ -378,14 +378,14 @@ class Degradation(Model):
     procedures: list[str] | None = None
 
 
-class Outages(Model):
+class Outages(Section):
     system: OutageProcess = OutageProcess()
     links: OutageProcess = OutageProcess()
     link_mtbf_hours_by_unit: dict[str, Positive] = {}
     windows: list[OutageWindow] = []
 
 
-class Network(Model):
+class Network(Section):
     """Links of the units, the provincial system, and their failures."""
 
     link_mbps: Positive = 200.0
@@ -403,13 +403,13 @@ class Network(Model):
     outages: Outages = Outages()
 
 
-class Pooling(Model):
+class Pooling(Section):
     """Whether online dossiers may be received by officers of other units."""
 
     online_reception: Literal["none", "former_district", "province"] = "none"
 
 
-class UnitsSelection(Model):
+class UnitsSelection(Section):
     include: Literal["all"] | list[str] = "all"
 
     @field_validator("include", mode="before")
@@ -420,13 +420,13 @@ class UnitsSelection(Model):
         raise ValueError(f"must be 'all' or a list of unit codes such as [QN01, QN21], got {v!r}")
 
 
-class RunSettings(Model):
+class RunSettings(Section):
     reps: Annotated[int, Field(ge=1, le=100000)] = 5
     seed: Annotated[int, Field(ge=0, lt=2**63)] = 20250701
     check_invariants: bool = True
 
 
-class Prior(Model):
+class Prior(Section):
     """A bounded prior of one calibrated parameter (``calibration.priors``).
 
     ``uniform`` is flat on [low, high]; ``loguniform`` is flat in log(value) (needs low > 0).
@@ -447,7 +447,7 @@ class Prior(Model):
         return self
 
 
-class UncertainRange(Model):
+class UncertainRange(Section):
     """A parameter marked as an assumption, with the range screening explores (``uncertain``)."""
 
     low: float
@@ -461,7 +461,7 @@ class UncertainRange(Model):
         return self
 
 
-class TargetSpec(Model):
+class TargetSpec(Section):
     """One calibration target: a registered metric (``sim.targets``), its reported value and
     tolerance. Give ``value`` with ``tolerance`` (symmetric half-width) or ``range`` [low,
     high] (``value`` then defaults to its midpoint); the ABC distance measures each target's
@@ -512,7 +512,7 @@ class TargetSpec(Model):
         return (c - x) / (c - lo) if c > lo else math.inf
 
 
-class AbcSettings(Model):
+class AbcSettings(Section):
     """Budget of the ABC-SMC fit (``calibration.abc``)."""
 
     population: Annotated[int, Field(ge=2, le=100000)] = 100
@@ -522,7 +522,7 @@ class AbcSettings(Model):
     min_acceptance_rate: Annotated[float, Field(ge=0.0, le=1.0)] = 0.0
 
 
-class CalibrationSpec(Model):
+class CalibrationSpec(Section):
     """What ``tthc-sim calibrate`` fits.
 
     ``--method bisect``: one parameter (dotted path) within bounds to one target on-time rate.
@@ -567,7 +567,7 @@ def _exp(mean: float) -> Any:
     return Field(default_factory=lambda: Exponential(dist="exponential", mean=mean))
 
 
-class LandBranch(Model):
+class LandBranch(Section):
     """One land registration branch (a former district): its share of dossiers needing a
     commune confirmation or another agency's opinion, and how long that takes."""
 
@@ -575,7 +575,7 @@ class LandBranch(Model):
     consultation_delay_factor: NonNegative = 1.0
 
 
-class LandRoute(Model):
+class LandRoute(Section):
     """Land dossiers in calendar time (FACTS.md, "Inter-agency steps in land dossiers").
 
     After the branch check (officer minutes, ``processing_minutes``) a dossier of one of
@@ -599,7 +599,7 @@ class LandRoute(Model):
     printing_interactions: Annotated[int, Field(ge=0, le=1000)] = 0
 
 
-class RecordedClock(Model):
+class RecordedClock(Section):
     """The clock the one-stop system keeps (FACTS.md, "Recorded versus legal clock").
 
     For a dossier, with the given probabilities, it counts the wait for supplements (the
@@ -617,7 +617,7 @@ class RecordedClock(Model):
     closing_lag_working_hours: Distribution = _exp(4.0)
 
 
-class SystemPeriod(Model):
+class SystemPeriod(Section):
     """A period (wall clock) in which a named system is down or slow."""
 
     start: NaiveDatetime
@@ -625,7 +625,7 @@ class SystemPeriod(Model):
     response_factor: Annotated[float, Field(ge=1.0, le=1e4)] = 1.0
 
 
-class SoftwareSystem(Model):
+class SoftwareSystem(Section):
     """A named software system, used by some procedures only: its degraded periods slow
     those procedures' system interactions by ``response_factor``; its outages (random, as
     ``network.outages.system``, and ``down`` windows) stop only those procedures' system
@@ -638,7 +638,7 @@ class SoftwareSystem(Model):
     down: list[SystemPeriod] = []
 
 
-class Systems(Model):
+class Systems(Section):
     """Named software systems and synchronisation with the national portal (FACTS.md,
     "Land on-time at branch level", "Recorded versus legal clock")."""
 
@@ -649,7 +649,7 @@ class Systems(Model):
     sync_fix_delay_days: Distribution = _exp(3.0)
 
 
-class Signing(Model):
+class Signing(Section):
     """Signing as practised (FACTS.md, "Certification and the leader's signature").
 
     Approvals of ``procedures`` are signed by one designated leader of the unit (a pool of
@@ -668,7 +668,7 @@ class Signing(Model):
     delegable: list[str] = []
 
 
-class BacklogEntry(Model):
+class BacklogEntry(Section):
     """Dossiers of one procedure handed over to one unit on the first day (see InitialBacklog)."""
 
     unit: str
@@ -680,7 +680,7 @@ class BacklogEntry(Model):
     overdue_share: Probability = 0.0
 
 
-class InitialBacklog(Model):
+class InitialBacklog(Section):
     """Dossiers inherited on the first day from the abolished district level (FACTS.md,
     "Backlog inherited on 1 July").
 
@@ -697,7 +697,7 @@ class InitialBacklog(Model):
     entries: list[BacklogEntry] = []
 
 
-class Scenario(Model):
+class Scenario(Section):
     """A complete, validated scenario. Immutable: derive variants with :meth:`with_changes`."""
 
     name: str

@@ -283,7 +283,7 @@ def compare_posterior(
         A posterior parameter that a scenario does not have.
     """
     from sim.bayes import check_posterior_for, executor_map
-    from sim.compare import unique_labels
+    from sim.comparison import unique_labels
 
     if len(scenarios) < 2:
         raise ValueError("need at least two scenarios (the reference first)")

@@ -10,7 +10,7 @@ import yaml
 from outputs_cases import copy_cases
 
 from sim.cli import main
-from sim.compare import compare_to_folder
+from sim.comparison import compare_to_folder
 from sim.experiment import run_to_folder
 from sim.outputs import UNFINISHED, OutputFolderError
 from sim.scenario import load_scenario

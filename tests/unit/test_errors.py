@@ -107,8 +107,10 @@ def test_open_executor_closes_only_what_it_opened() -> None:
 
 
 def test_an_unreachable_scheduler_is_bad_input() -> None:
-    with pytest.raises(SchedulerError, match="--scheduler: cannot connect"):
-        with connect_scheduler("http://127.0.0.1:1"):
-            pass
+    with (
+        pytest.raises(SchedulerError, match="--scheduler: cannot connect"),
+        connect_scheduler("http://127.0.0.1:1"),
+    ):
+        pass
     with connect_scheduler(None) as ex:
         assert ex is None

@@ -20,7 +20,8 @@ import numpy as np
 import pandas as pd
 
 from sim.executors import Executor, open_executor
-from sim.experiment import Results, combine_results, reps_to_add, run
+from sim.experiment import reps_to_add, run
+from sim.results import Results, combine_results
 from sim.scenario import Scenario
 from sim.stats import (
     MIN_REPS,
