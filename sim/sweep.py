@@ -427,18 +427,58 @@ def load_sweep(path: str | Path) -> Sweep:
 
     Each factor value (or both ends of a range) is applied to the base scenario and
     validated, so a factor path that does not exist is rejected here.
+
+    Raises
+    ------
+    SweepError
+        A field of the sweep file (or of its base scenario, named) that cannot be used.
     """
     p = Path(path)
     src = str(p)
-    data = read_yaml_mapping(p)
     try:
-        spec = SweepSpec.model_validate(data)
+        spec = SweepSpec.model_validate(read_yaml_mapping(p))
     except ValidationError as exc:
         raise _pydantic_error(src, exc) from None
     if not spec.factors:
         raise SweepError(src, "factors", "at least one factor is needed")
+    base_path, base_raw, base = _sweep_base(src, p, spec)
+    factor_paths = _factor_paths(src, spec)
+    if spec.design == "grid":
+        combos, checks = _grid_design(src, spec)
+    else:
+        spec, combos, checks = _lhs_design(src, spec, base)
+    reps = spec.reps if spec.reps is not None else base.run.reps
+    seed = spec.seed if spec.seed is not None else base.run.seed
+    run_factors = _run_factors(src, spec, factor_paths)
+    warnings = _run_warnings(src, spec, run_factors)
+    written = written_paths(base_path) | set(spec.overrides)
+    warnings += [f"{src}: base: {w}" for w in scenario_warnings(base, written)]
+    _check_levels(src, base_raw, factor_paths, checks, warnings)
+    point_seeds: dict[int, int] = {}
+    point_reps: dict[int, int] = {}
+    if run_factors["run.seed"] or run_factors["run.reps"]:
+        point_seeds, point_reps = _point_runs(src, base_raw, factor_paths, combos, run_factors)
+    _check_size(src, len(combos), reps, point_reps)
+    return Sweep(
+        source=src,
+        spec=spec,
+        name=spec.name or p.stem,
+        base_raw=base_raw,
+        base=base,
+        factor_paths=factor_paths,
+        points=_sweep_points(src, spec, combos),
+        reps=reps,
+        seed=seed,
+        point_seeds=point_seeds,
+        point_reps=point_reps,
+        warnings=warnings,
+    )
 
-    # base scenario and fixed overrides
+
+def _sweep_base(src: str, p: Path, spec: SweepSpec) -> tuple[Path, dict[str, Any], Scenario]:
+    """The base scenario's file, its raw mapping with the fixed ``set:`` overrides applied,
+    and the validated scenario; a fault of the base file is reported as ``base`` (naming the
+    file), a fault of an override as ``set``."""
     if not spec.base.strip():
         raise SweepError(src, "base", "must be the file name of a scenario")
     base_path = Path(spec.base) if Path(spec.base).is_absolute() else p.parent / spec.base
@@ -470,8 +510,12 @@ def load_sweep(path: str | Path) -> Sweep:
         assert fault is not None
         # name the scenario file: the fault is in it, not in the sweep file
         raise SweepError(src, "base", f"{base_path}: {fault.path}: {fault.message}") from None
+    return base_path, base_raw, base
 
-    # factor paths
+
+def _factor_paths(src: str, spec: SweepSpec) -> dict[str, list[str]]:
+    """The dotted fields each factor sets (``paths:``, else the factor's own name); each
+    field is set by one factor only, never also under ``set:``, and can change results."""
     for name in spec.paths:
         if name not in spec.factors:
             raise SweepError(src, f"paths.{name}", "not a factor")
@@ -499,49 +543,63 @@ def load_sweep(path: str | Path) -> Sweep:
                     what = "the same field" if fp == other_path else "overlapping fields"
                     raise SweepError(src, f"factors.{f}", f"sets {what} as factor {other!r} ({fp})")
             owner[fp] = f
+    return factor_paths
 
-    # the design
-    if spec.design == "grid":
-        if spec.points is not None:
-            raise SweepError(src, "points", "only for design: lhs (a grid has every point)")
-        levels: dict[str, list[Any]] = {}
-        for f, vals in spec.factors.items():
-            if not isinstance(vals, list) or not vals:
-                raise SweepError(src, f"factors.{f}", "a grid factor needs a list of values")
-            keys = [canonical_json(_level_key(v)) for v in vals]
-            if len(set(keys)) != len(keys):
-                raise SweepError(src, f"factors.{f}", "repeated value")
-            levels[f] = vals
-        n_points = math.prod(len(v) for v in levels.values())
-        if n_points > MAX_POINTS:
-            raise SweepError(
-                src, "factors", f"the grid has {n_points:,} points; at most {MAX_POINTS:,}"
-            )
-        combos = [dict(zip(levels, c, strict=True)) for c in itertools.product(*levels.values())]
-        checks = levels
-    else:
-        if spec.points is None:
-            raise SweepError(src, "points", "design: lhs needs the number of points")
-        ranges: dict[str, Range] = {}
-        for f, r in spec.factors.items():
-            if not isinstance(r, Mapping):
-                raise SweepError(src, f"factors.{f}", "an lhs factor needs {low: .., high: ..}")
-            try:
-                ranges[f] = Range.model_validate(r)
-            except ValidationError as exc:
-                inner = _pydantic_error(src, exc)
-                where = ".".join(x for x in (f"factors.{f}", inner.path) if x)
-                raise SweepError(src, where, inner.message) from None
-        spec = spec.model_copy(update={"factors": ranges})
-        seed_for_design = spec.seed if spec.seed is not None else base.run.seed
-        combos = lhs_values(spec, seed_for_design)
-        checks = {
-            f: ([math.ceil(r.low), math.floor(r.high)] if r.integer else [r.low, r.high])
-            for f, r in ranges.items()
-        }
 
-    reps = spec.reps if spec.reps is not None else base.run.reps
-    seed = spec.seed if spec.seed is not None else base.run.seed
+def _grid_design(src: str, spec: SweepSpec) -> tuple[list[dict[str, Any]], dict[str, list[Any]]]:
+    """Every combination of the factors' levels, and the levels to check on the base."""
+    if spec.points is not None:
+        raise SweepError(src, "points", "only for design: lhs (a grid has every point)")
+    levels: dict[str, list[Any]] = {}
+    for f, vals in spec.factors.items():
+        if not isinstance(vals, list) or not vals:
+            raise SweepError(src, f"factors.{f}", "a grid factor needs a list of values")
+        keys = [canonical_json(_level_key(v)) for v in vals]
+        if len(set(keys)) != len(keys):
+            raise SweepError(src, f"factors.{f}", "repeated value")
+        levels[f] = vals
+    n_points = math.prod(len(v) for v in levels.values())
+    if n_points > MAX_POINTS:
+        raise SweepError(
+            src, "factors", f"the grid has {n_points:,} points; at most {MAX_POINTS:,}"
+        )
+    combos = [dict(zip(levels, c, strict=True)) for c in itertools.product(*levels.values())]
+    return combos, levels
+
+
+def _lhs_design(
+    src: str, spec: SweepSpec, base: Scenario
+) -> tuple[SweepSpec, list[dict[str, Any]], dict[str, list[Any]]]:
+    """A Latin hypercube over the factors' ranges (seeded by the sweep's or the base's
+    seed): the spec with its ranges validated, the points, and the ends of each range to
+    check on the base."""
+    if spec.points is None:
+        raise SweepError(src, "points", "design: lhs needs the number of points")
+    ranges: dict[str, Range] = {}
+    for f, r in spec.factors.items():
+        if not isinstance(r, Mapping):
+            raise SweepError(src, f"factors.{f}", "an lhs factor needs {low: .., high: ..}")
+        try:
+            ranges[f] = Range.model_validate(r)
+        except ValidationError as exc:
+            inner = _pydantic_error(src, exc)
+            where = ".".join(x for x in (f"factors.{f}", inner.path) if x)
+            raise SweepError(src, where, inner.message) from None
+    spec = spec.model_copy(update={"factors": ranges})
+    seed_for_design = spec.seed if spec.seed is not None else base.run.seed
+    combos = lhs_values(spec, seed_for_design)
+    checks = {
+        f: ([math.ceil(r.low), math.floor(r.high)] if r.integer else [r.low, r.high])
+        for f, r in ranges.items()
+    }
+    return spec, combos, checks
+
+
+def _run_factors(
+    src: str, spec: SweepSpec, factor_paths: Mapping[str, list[str]]
+) -> dict[str, list[str]]:
+    """The factors that set ``run.seed`` and ``run.reps`` (each of :data:`RUN_PATHS`);
+    refuses a ``set:`` that fixes what the sweep's ``seed:`` or ``reps:`` fixes too."""
     for key in spec.overrides:  # the sweep's seed: / reps: and set: must not both fix one
         for field_path, own in (("run.seed", spec.seed), ("run.reps", spec.reps)):
             if own is not None and _touches(key, field_path):
@@ -551,12 +609,16 @@ def load_sweep(path: str | Path) -> Sweep:
                     f"set.{key}",
                     f"{field_path} is fixed twice (also by {top}: {own}); give it once",
                 )
-    run_factors = {
+    return {
         target: [
             f for f, fpaths in factor_paths.items() if any(_touches(fp, target) for fp in fpaths)
         ]
         for target in RUN_PATHS
     }
+
+
+def _run_warnings(src: str, spec: SweepSpec, run_factors: Mapping[str, list[str]]) -> list[str]:
+    """The sweep's own ``seed:`` / ``reps:`` have no effect when a factor sets them."""
     warnings: list[str] = []
     for target, top, own in (("run.seed", "seed", spec.seed), ("run.reps", "reps", spec.reps)):
         if run_factors[target] and own is not None and not (top == "seed" and spec.design == "lhs"):
@@ -564,10 +626,18 @@ def load_sweep(path: str | Path) -> Sweep:
                 f"{src}: {top}: {own} has no effect: every point takes its {top} from factor "
                 f"{run_factors[target][0]}"
             )
-    written = written_paths(base_path) | set(spec.overrides)
-    warnings += [f"{src}: base: {w}" for w in scenario_warnings(base, written)]
+    return warnings
 
-    # every value of every factor must apply to the base scenario
+
+def _check_levels(
+    src: str,
+    base_raw: dict[str, Any],
+    factor_paths: Mapping[str, list[str]],
+    checks: Mapping[str, list[Any]],
+    warnings: list[str],
+) -> None:
+    """Every level of every factor must apply to the base scenario; the no-effect warnings
+    of a level (not already given for the base) are added to ``warnings``."""
     for f, vals in checks.items():
         for v in vals:
             raw = copy.deepcopy(base_raw)
@@ -584,23 +654,25 @@ def load_sweep(path: str | Path) -> Sweep:
                 if f"{src}: base: {w}" not in warnings and line not in warnings:
                     warnings.append(line)
 
-    point_seeds: dict[int, int] = {}
-    point_reps: dict[int, int] = {}
-    if run_factors["run.seed"] or run_factors["run.reps"]:
-        point_seeds, point_reps = _point_runs(src, base_raw, factor_paths, combos, run_factors)
-    n_tasks = sum(point_reps.get(i, reps) for i in range(len(combos)))
+
+def _check_size(src: str, n_points: int, reps: int, point_reps: Mapping[int, int]) -> None:
+    """At most :data:`MAX_TASKS` (point, replication) runs."""
+    n_tasks = sum(point_reps.get(i, reps) for i in range(n_points))
     if n_tasks > MAX_TASKS:
         raise SweepError(
             src,
             "reps",
             (
-                f"{len(combos):,} points x {reps:,} replications"
+                f"{n_points:,} points x {reps:,} replications"
                 if not point_reps
-                else f"{len(combos):,} points with the replications of factor run.reps"
+                else f"{n_points:,} points with the replications of factor run.reps"
             )
             + f" = {n_tasks:,} runs; at most {MAX_TASKS:,}",
         )
 
+
+def _sweep_points(src: str, spec: SweepSpec, combos: list[dict[str, Any]]) -> list[SweepPoint]:
+    """The points, with their stable ids and short names; two equal points are refused."""
     short = short_names(list(spec.factors))
     points = [
         SweepPoint(index=i, id=point_id(v), name=point_name(v, short), values=v)
@@ -609,20 +681,7 @@ def load_sweep(path: str | Path) -> Sweep:
     ids = [pt.id for pt in points]
     if len(set(ids)) != len(ids):
         raise SweepError(src, "factors", "two points have the same factor values")
-    return Sweep(
-        source=src,
-        spec=spec,
-        name=spec.name or p.stem,
-        base_raw=base_raw,
-        base=base,
-        factor_paths=factor_paths,
-        points=points,
-        reps=reps,
-        seed=seed,
-        point_seeds=point_seeds,
-        point_reps=point_reps,
-        warnings=warnings,
-    )
+    return points
 
 
 def _within(path: str, top: str) -> bool:
