@@ -807,7 +807,16 @@ def cmd_compare(args: argparse.Namespace) -> int:
         _warn_note(note)
         sys.stdout.write(dumps(cmp.to_json()) + "\n")
         return 0
-    lang = _console_lang(args)
+    _print_comparison(cmp, args.scenarios, note, _console_lang(args))
+    if args.out:
+        print(
+            "\n" + label("con_cmp_written", _console_lang(args), out=args.out, plots=len(written))
+        )
+    return 0
+
+
+def _print_comparison(cmp: Any, paths: Sequence[Path], note: str | None, lang: str) -> None:
+    """The console tables of a comparison: scenarios, paired differences, units."""
 
     def t(key: str, **fmt: Any) -> str:
         return label(f"con_{key}", lang, **fmt)
@@ -816,7 +825,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
         return metric if lang == "en" else label(metric, lang)
 
     print(t("cmp_head", reps=cmp.reps, seed=cmp.seed, seconds=cmp.wall_seconds) + _note_line(note))
-    for k, (name, path) in enumerate(zip(cmp.labels, args.scenarios, strict=True)):
+    for k, (name, path) in enumerate(zip(cmp.labels, paths, strict=True)):
         print(f"  {t('reference') if k == 0 else f'[{k}]':>9}: {name}  ({path})")
     if "precision" in cmp.meta:
         print(_precision_line(cmp.meta["precision"], "what_difference", lang))
@@ -867,9 +876,6 @@ def cmd_compare(args: argparse.Namespace) -> int:
             for x in u.itertuples()
         ]
         print(pd.DataFrame(rows).to_string(index=False))
-    if args.out:
-        print("\n" + t("cmp_written", out=args.out, plots=len(written)))
-    return 0
 
 
 def cmd_sweep(args: argparse.Namespace) -> int:
