@@ -105,6 +105,7 @@ def is_count(metric: str) -> bool:
         and not metric.endswith(_DURATION_SUFFIXES)
     )
 
+
 Interval = tuple[float, float, float]
 """(mean, low, high); NaN where undefined."""
 

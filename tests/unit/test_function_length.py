@@ -28,7 +28,6 @@ ALLOWED = {
     "results.py:rep_tables": "one replication's tables, each a few lines of one frame",
     "network.py:build_network": "link, system, fallback and slow-period draws in stream order",
     "screening.py:screen": "Morris design, runs and elementary effects in one pass",
-    "scenario.py:_cross_check": "to be split into one checker per scenario section",
     "comparison.py:compare": "batches of paired replications until the precision is reached",
 }
 
