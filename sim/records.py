@@ -48,6 +48,7 @@ class Records:
     wait_external: array[float]  # land: commune confirmation / other agency (calendar)
     wait_financial: array[float]  # land: tax notice and payment (calendar)
     wait_signing: array[float]  # waiting for the leader's next signing session
+    after_close: array[float]  # overtime minutes worked after the close (sim.overtime)
 
     @classmethod
     def allocate(cls, n: int) -> Records:

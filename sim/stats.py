@@ -76,6 +76,7 @@ COUNTS = frozenset(
         "late",
         "open",
         "open_overdue",
+        "finished_after_close",
         "events",
         "dossiers",
         "late_per_rep",

@@ -74,6 +74,7 @@ from sim.scenario.schema import (
     OutageProcess,
     Outages,
     OutageWindow,
+    Overtime,
     Pooling,
     Positive,
     Prior,
@@ -105,6 +106,7 @@ from sim.scenario.suggestions import (
     unit_suggestion,
 )
 from sim.scenario.warnings import (
+    MECHANISM_SECTIONS,
     scenario_warnings,
     written_paths,
 )
@@ -118,6 +120,7 @@ __all__ = [
     "MAX_OUTAGES",
     "MAX_YAML_DEPTH",
     "MAX_YAML_NODES",
+    "MECHANISM_SECTIONS",
     "SUM_TOLERANCE",
     "UNIT_TYPES",
     "WEEKDAYS",
@@ -141,6 +144,7 @@ __all__ = [
     "OutageProcess",
     "OutageWindow",
     "Outages",
+    "Overtime",
     "Pooling",
     "Positive",
     "Prior",

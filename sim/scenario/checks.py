@@ -349,6 +349,15 @@ def check_mechanisms(s: Scenario) -> list[tuple[str, str]]:
             errs.append((f"signing.session_times.{i}", str(exc)))
     if s.signing.enabled and not s.signing.session_times:
         errs.append(("signing.session_times", "at least one signing session a day is needed"))
+    procs("overtime.procedures", s.overtime.procedures)
+    if s.overtime.enabled and not s.overtime.procedures:
+        errs.append(
+            ("overtime.procedures", "name the procedures whose work may run past the close")
+        )
+    for name in s.overtime.procedures:
+        p = s.procedures.get(name)
+        if p is not None and p.approval_minutes is None:
+            errs.append(("overtime.procedures", f"{name!r} has no approval to finish in overtime"))
     ib = s.initial_backlog
     if ib.enabled and s.horizon.start < ib.handover_date <= s.horizon.end:
         errs.append(

@@ -599,9 +599,15 @@ class RecordedClock(Section):
     the system: with ``closing_lag_probability`` some working hours after the work is done.
     When enabled, the headline ``on_time_rate`` is the recorded one; ``legal_on_time_rate``
     stays beside it.
+
+    With ``starts_at_reception`` the system's clock of an online dossier starts when an
+    officer receives it, not when the receive-within limit expires (FACTS.md, "Slow to
+    receive": Hồ Chí Minh City reported 8.9% of online dossiers received late beside a small
+    overdue share, so a late receipt is reported apart, not as lateness).
     """
 
     enabled: bool = False
+    starts_at_reception: bool = False
     supplement_wait_counted_probability: Probability = 0.0
     financial_wait_counted_probability: Probability = 0.0
     closing_lag_probability: Probability = 0.0
@@ -627,6 +633,9 @@ class SoftwareSystem(Section):
     degraded: list[SystemPeriod] = []
     outages: OutageProcess = OutageProcess()
     down: list[SystemPeriod] = []
+    # the chance that a dossier of these procedures fails to synchronise with the national
+    # portal (instead of ``systems.sync_failure_probability``); None: the common one
+    sync_failure_probability: Probability | None = None
 
 
 class Systems(Section):
@@ -650,6 +659,10 @@ class Signing(Section):
     session's dossiers are signed one after another. With ``delegation`` the procedures in
     ``delegable`` are signed at once by the officers of the procedure's role (the justice
     officers for certifications), who then carry that work too.
+
+    ``meeting_probability`` is the chance that the leader misses a given session for a
+    meeting (drawn per unit, working day and session on its own stream, ``signing_meetings``);
+    the dossiers ready for it wait for the next session held.
     """
 
     enabled: bool = False
@@ -657,6 +670,26 @@ class Signing(Section):
     session_times: list[str] = ["10:30", "16:00"]
     delegation: bool = False
     delegable: list[str] = []
+    meeting_probability: Probability = 0.0
+
+
+class Overtime(Section):
+    """Work past the close (17:00) on dossiers due that day (FACTS.md, "Certification and the
+    leader's signature": staff stay late to finish the day's results).
+
+    A dossier of ``procedures`` due at the close of a working day, whose processing was done
+    by the close but whose approval (signing) would end the next working morning, is
+    finished in overtime that evening instead, as long as the overtime it needs (its approval
+    work after the close, not counting the morning's wait for a signing session) fits in what
+    is left of its approving pool's allowance for that day: ``minutes_per_officer`` times the
+    pool's officers. Dossiers take the allowance in the order they would have finished. The
+    overtime is accounted after the run (:mod:`sim.overtime`): the officers' next morning is
+    not given back, so the effect on the queues is slightly understated.
+    """
+
+    enabled: bool = False
+    procedures: list[str] = []
+    minutes_per_officer: Annotated[float, Field(ge=0.0, le=240.0)] = 30.0
 
 
 class BacklogEntry(Section):
@@ -710,6 +743,7 @@ class Scenario(Section):
     recorded_clock: RecordedClock = RecordedClock()
     systems: Systems = Systems()
     signing: Signing = Signing()
+    overtime: Overtime = Overtime()
     initial_backlog: InitialBacklog = InitialBacklog()
     uncertain: dict[str, UncertainRange] = {}
 

@@ -49,6 +49,17 @@ def _related(a: str, b: str) -> bool:
     return a == b or a.startswith(f"{b}.") or b.startswith(f"{a}.")
 
 
+MECHANISM_SECTIONS = (
+    "land_route",
+    "recorded_clock",
+    "systems",
+    "signing",
+    "overtime",
+    "initial_backlog",
+)
+"""Scenario sections of the lateness mechanisms, each switched on and off by ``enabled``."""
+
+
 def scenario_warnings(s: Scenario, written: Iterable[str] | None = None) -> list[str]:
     """Settings of a valid scenario that are legal but have no effect, one line each
     (``field.path: what and why``).
@@ -101,6 +112,11 @@ def scenario_warnings(s: Scenario, written: Iterable[str] | None = None) -> list
                         f"outage period {period.start} to {period.end} lies outside {span}",
                     )
                 )
+    for section in MECHANISM_SECTIONS:
+        model = getattr(s, section)
+        if not model.enabled:
+            for f in sorted(model.model_fields_set - {"enabled"}):
+                out.append((f"{section}.{f}", f"{section} is switched off (enabled: false)"))
     used = {p.agency for p in s.procedures.values() if p.handled_by == "agency"}
     for aid in s.agencies:
         if aid not in used:

@@ -28,6 +28,7 @@ ALLOWED = {
     "results.py:rep_tables": "one replication's tables, each a few lines of one frame",
     "network.py:build_network": "link, system, fallback and slow-period draws in stream order",
     "screening.py:screen": "Morris design, runs and elementary effects in one pass",
+    "explain.py:explain": "the anatomy's views of one run folder, each a few lines (new)",
     "comparison.py:compare": "batches of paired replications until the precision is reached",
 }
 
