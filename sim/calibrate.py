@@ -312,7 +312,9 @@ def calibrate(
             f"the fitted value {plan.parameter} = {value:.4f} does not reproduce the target: "
             f"on {plan.verify_reps} fresh replications the on-time rate is "
             f"{result.achieved:.4f} with 95% interval [{lo:.4f}, {hi:.4f}], which excludes "
-            f"{plan.target} (more replications (--reps) or narrower bounds may help)",
+            f"{plan.target}"
+            + (f" ± {plan.tolerance}" if plan.tolerance else "")
+            + " (more replications (--reps) or narrower bounds may help)",
             result,
         )
     return result
@@ -349,7 +351,7 @@ def _result(
         scenario=calibrated,
         verification=verification,
         bracket=bracket,
-        verified=bool(alo <= plan.target <= ahi),
+        verified=reproduces(alo, ahi, plan.target, plan.tolerance),
         notes=notes,
     )
 
@@ -368,6 +370,7 @@ class _Plan:
     grid: int
     tol: float
     verify_reps: int
+    tolerance: float  # verified when the achieved interval meets target ± tolerance
 
 
 def _plan(
@@ -422,6 +425,7 @@ def _plan(
         grid=grid,
         tol=tol if tol is not None else 0.01 * (hi_b - lo_b),
         verify_reps=verify_reps,
+        tolerance=spec_tolerance(scenario),
     )
 
 
@@ -551,6 +555,16 @@ def _bisect(
         if clo <= plan.target <= chi:
             break  # the simulation can no longer tell the midpoint from the target
     return a, b
+
+
+def reproduces(low: float, high: float, target: float, tolerance: float = 0.0) -> bool:
+    """Whether an interval [low, high] of the achieved rate meets target ± tolerance."""
+    return bool(low <= target + tolerance and target - tolerance <= high)
+
+
+def spec_tolerance(scn: Scenario) -> float:
+    """``calibration.tolerance`` of ``scn`` (0 without a calibration section)."""
+    return scn.calibration.tolerance if scn.calibration is not None else 0.0
 
 
 def evaluate_verification(

@@ -181,6 +181,13 @@ def build_layout(scn: Scenario) -> Layout:
             )
 
     agency_pool = _agency_pools(scn, frame, codes, add)
+    task_force = None
+    ib = scn.initial_backlog
+    if ib.enabled and ib.task_force_officers > 0:
+        task_force = np.full(len(codes), NO_POOL, dtype=np.int64)
+        for code in dict.fromkeys(e.unit for e in ib.entries if e.unit in codes):
+            u = codes.index(code)
+            task_force[u] = add(f"{code}/task_force", "task_force", u, u, ib.task_force_officers)
 
     n_p, n_u = len(procs), len(codes)
     processing = np.full((n_p, n_u), NO_POOL, dtype=np.int64)
@@ -223,6 +230,7 @@ def build_layout(scn: Scenario) -> Layout:
         deadline_days=np.array([p.deadline_working_days for p in procs], dtype=np.int64),
         interactions=inter,
         reception_groups=_reception_groups(scn, frame, reception),
+        task_force_pool=task_force,
     )
 
 
@@ -825,19 +833,33 @@ class _Runner:
         ]
         transfer = self._processing_steps(timing, stages, after_check)
         self._transfer = transfer
+        self._stages = stages
         return self._reception_steps(stages, transfer)
 
     def _inherit_step(self) -> Callable[[int], None]:
         """Start inherited dossier ``i`` at time 0: already received, its deadline given."""
         env, ds, rec, transfer = self.env, self.ds, self.rec, self._transfer
         due, receiving = _column(ds.inherited_due), _column(ds.receiving)
+        procedure, processing_minutes = _column(ds.procedure), _column(ds.processing_minutes)
+        task_force = self.layout.task_force_pool
+        interactions = self.layout.interactions.tolist()
+        acquire, processed = self._stages.acquire, self._processed
 
         def inherit(i: int) -> None:
             rec.reception_start[i] = rec.reception_end[i] = rec.clock_start[i] = 0.0
             rec.wait_queue[i] = rec.wait_network[i] = 0.0
             rec.deadline[i] = due[i]
             rec.received_by[i] = receiving[i]
-            transfer(_Dossier(env, i))
+            d = _Dossier(env, i)
+            team = NO_POOL if task_force is None else int(task_force[receiving[i]])
+            if team >= 0 and processing_minutes[i] == processing_minutes[i]:
+                # examined by the unit's backlog task force instead of the regular officers
+                d.pu = receiving[i]
+                p = procedure[i]
+                minutes = processing_minutes[i]
+                acquire(d, self.pools[team], True, minutes, interactions[p][2], processed, 0.0)
+            else:
+                transfer(d)
 
         return inherit
 
@@ -1039,6 +1061,7 @@ class _Runner:
             wait_network[i] += d.netw
             after_check[procedure[i]](d)
 
+        self._processed = processed
         return transfer
 
     def _approval_steps(self, stages: _Stages) -> Step:

@@ -19,12 +19,15 @@ The prose around the blocks is written by hand.
 from __future__ import annotations
 
 import argparse
+import copy
 import json
+import math
 import re
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from sim.stats import kpi_interval, t_interval
@@ -32,6 +35,7 @@ from sim.stats import kpi_interval, t_interval
 ROOT = Path(__file__).resolve().parents[1]
 DOC = ROOT / "docs" / "model.md"
 BASELINE = ROOT / "scenarios" / "baseline.yaml"
+BEFORE = ROOT / "scenarios" / "mechanisms_off.yaml"
 
 UNITS = [
     ("office_hours", "clock times (HH:MM)"),
@@ -347,6 +351,140 @@ def anatomy_block(
     return f"{text}\n\n`{name}`{extra}: {reps} replications, seed {seed} (`tthc-sim explain`)."
 
 
+ONE_FACTOR: tuple[tuple[str, str, tuple[float, float]], ...] = (
+    (
+        "land route: consultation delay (mean days)",
+        "land_route.consultation_delay_days.mean",
+        (2.0, 12.0),
+    ),
+    (
+        "land route: tax notice delay (mean days)",
+        "land_route.tax_notice_delay_days.mean",
+        (2.0, 8.0),
+    ),
+    (
+        "recorded clock: financial wait counted",
+        "recorded_clock.financial_wait_counted_probability",
+        (0.0, 0.6),
+    ),
+    (
+        "recorded clock: closing lag probability",
+        "recorded_clock.closing_lag_probability",
+        (0.0, 0.01),
+    ),
+    ("systems: sync failure probability", "systems.sync_failure_probability", (0.01, 0.04)),
+    (
+        "systems: land sync failure probability",
+        "systems.named.land_information.sync_failure_probability",
+        (0.1, 0.5),
+    ),
+    ("signing: meeting probability", "signing.meeting_probability", (0.0, 0.3)),
+    ("overtime: minutes per officer", "overtime.minutes_per_officer", (0.0, 120.0)),
+    ("reception availability factor", "staffing.availability_factor_by_role.reception", (0.7, 0.9)),
+    (
+        "Hồng Gai vertical-agency multiplier",
+        "demand.share_multipliers_by_unit.QN21.vertical_services",
+        (10.0, 40.0),
+    ),
+)
+"""One-factor responses of the targets: (label, dotted path, (low, high)); the baseline's
+value is the middle level."""
+
+
+def one_factor_block(reps: int, workers: int, seed: int, scenario: Path = BASELINE) -> str:
+    """Every target's response to each mechanism's parameter, one at a time (Markdown).
+
+    Each of :data:`ONE_FACTOR`'s parameters is set to its low and high level, all else as
+    in ``scenario``; every level runs the same ``reps`` replications under ``seed`` (common
+    random numbers), and each cell is the mean over them of a target of :mod:`sim.targets`.
+    """
+    from sim import targets as tg
+    from sim.executors import open_executor
+    from sim.scenario import bare_dict, scenario_from_dict, set_path
+
+    base = sim_load(scenario)
+    names = sorted(tg.TARGETS)
+    raw = bare_dict(base)
+    jobs: list[tuple[str, float, Any]] = [("baseline", math.nan, base)]
+    for label, path, levels in ONE_FACTOR:
+        for level in levels:
+            changed = copy.deepcopy(raw)
+            set_path(changed, path, level, "<one-factor>")
+            jobs.append((label, level, scenario_from_dict(changed, "<one-factor>")))
+    tasks = [(scn, names, seed, r) for _, _, scn in jobs for r in range(reps)]
+    values: list[dict[str, float]] = [{} for _ in tasks]
+    with open_executor(workers) as ex:
+        for i, value in ex.imap(_one_factor_task, tasks):
+            if isinstance(value, BaseException):
+                raise value
+            values[i] = value
+    specs = reported_row_names()
+    head = "| parameter | value | " + " | ".join(specs.get(n, n) for n in names) + " |"
+    lines = [head, "|---|---|" + "---|" * len(names)]
+    for k, (label, level, _) in enumerate(jobs):
+        rows = values[k * reps : (k + 1) * reps]
+        cells = [_fmt_target(n, _finite_mean([r[n] for r in rows])) for n in names]
+        shown = "" if math.isnan(level) else f"{level:g}"
+        if label == "baseline":
+            label = "**baseline** (every parameter at its value in the scenario)"
+        lines.append(f"| {label} | {shown} | " + " | ".join(cells) + " |")
+    lines += [
+        "",
+        f"{reps} replications a level, seed {seed}, common random numbers across levels; "
+        "a cell is the mean over the replications (`python -m sim.modeldoc --one-factor-reps N`).",
+    ]
+    return "\n".join(lines)
+
+
+def _one_factor_task(task: tuple[Any, list[str], int, int]) -> dict[str, float]:
+    from sim.bayes import simulate_targets
+
+    scn, names, seed, rep = task
+    return simulate_targets(scn, names, seed, rep)
+
+
+def reported_row_names() -> dict[str, str]:
+    """Short column names of the targets for the one-factor table."""
+    return {
+        "hong_gai_july_vertical_share": "HG vertical share",
+        "hong_gai_july_volume": "HG July volume",
+        "july_september_late_ratio": "Jul/Sep late ratio",
+        "land_change_on_time_rate": "land change on time",
+        "land_late_share": "land share of late",
+        "late_system_or_sync_share": "system/sync share of late",
+        "late_waiting_supplement_or_payment_share": "supplement/payment share of late",
+        "open_at_end_share": "open at end",
+        "province_volume": "province volume",
+        "recorded_on_time_rate": "recorded on time",
+        "slow_to_receive_share": "slow to receive",
+    }
+
+
+def _finite_mean(values: list[float]) -> float:
+    x = np.asarray(values, dtype=float)
+    x = x[np.isfinite(x)]
+    return float(x.mean()) if len(x) else math.nan
+
+
+def _fmt_target(name: str, v: float) -> str:
+    from sim import targets as tg
+
+    if math.isnan(v):
+        return "n/a"
+    kind = tg.TARGETS[name].kind
+    if kind == "share":
+        return f"{100 * v:.2f}%"
+    if kind == "count":
+        return f"{v:,.0f}"
+    return f"{v:.2f}"
+
+
+def sim_load(path: Path) -> Any:
+    from sim.scenario import load_scenario
+
+    return load_scenario(path)
+
+
 def _ok(flag: bool) -> str:
     return "yes" if flag else "**no**"
 
@@ -371,6 +509,12 @@ def main(argv: list[str] | None = None) -> int:
         default=3,
         help="replications for the lateness anatomy (0 = leave the block as it is)",
     )
+    ap.add_argument(
+        "--one-factor-reps",
+        type=int,
+        default=2,
+        help="replications a level for the one-factor responses (0 = leave the block as it is)",
+    )
     ap.add_argument("--workers", type=int, default=0)
     ap.add_argument("--seed", type=int, default=2025)
     ap.add_argument("--only-parameters", action="store_true", help="skip the simulation blocks")
@@ -386,6 +530,15 @@ def main(argv: list[str] | None = None) -> int:
         )
         if args.anatomy_reps > 0:
             doc = fill(doc, "anatomy", anatomy_block(args.anatomy_reps, args.workers, args.seed))
+            doc = fill(
+                doc,
+                "anatomy_before",
+                anatomy_block(args.anatomy_reps, args.workers, args.seed, BEFORE),
+            )
+        if args.one_factor_reps > 0:
+            doc = fill(
+                doc, "one_factor", one_factor_block(args.one_factor_reps, args.workers, args.seed)
+            )
     from sim.outputs import atomic_open
 
     with atomic_open(DOC) as fh:

@@ -76,6 +76,7 @@ class Layout:
     deadline_days: np.ndarray
     interactions: np.ndarray  # (procedure, 4): reception, transfer, processing, approval
     reception_groups: list[list[int]]  # per unit: reception pools its online dossiers may use
+    task_force_pool: np.ndarray | None = None  # per unit: the backlog task force's pool or -1
 
 
 @dataclass

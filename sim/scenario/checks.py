@@ -370,7 +370,7 @@ def check_mechanisms(s: Scenario) -> list[tuple[str, str]]:
         if e.unit not in units.codes:
             errs.append((f"initial_backlog.entries.{i}.unit", f"unknown unit code {e.unit!r}"))
         procs(f"initial_backlog.entries.{i}.procedure", [e.procedure])
-    kinds = {"reception", "leader", "signing", *s.agencies}
+    kinds = {"reception", "leader", "signing", "task_force", *s.agencies}
     kinds |= {p.role for p in s.procedures.values() if p.role}
     for k in s.staffing.availability_factor_by_role:
         if k not in kinds:

@@ -26,7 +26,7 @@ from sim.targets import TARGETS, land_procedures
 
 ROOT = Path(__file__).resolve().parents[2]
 QUICK = ROOT / "scenarios" / "validation" / "quick.yaml"
-MECHANISMS = ROOT / "scenarios" / "lateness_mechanisms.yaml"
+MECHANISMS = ROOT / "scenarios" / "baseline.yaml"
 FEW_UNITS = "units.include=[QN01,QN02,QN03,QN04,QN05,QN06,QN07,QN08,QN09,QN10,QN11,QN12,QN21]"
 
 

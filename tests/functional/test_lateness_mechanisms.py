@@ -565,3 +565,24 @@ def test_bad_overtime_and_meeting_settings_name_the_field(
 ) -> None:
     with pytest.raises(ScenarioError, match=field.replace(".", r"\.")):
         quick.with_changes(changes)
+
+
+def test_backlog_task_force_takes_the_inherited_dossiers(quick: Scenario) -> None:
+    """A task force examines every inherited dossier and only those; a large one clears
+    them sooner and relieves the branch's queue for new land dossiers."""
+    base = quick.with_changes({**BACKLOG, "staffing.availability": 0.7})
+    team = base.with_changes({"initial_backlog.task_force_officers": 40})
+    layout = build_layout(team)
+    names = [spec[0] for spec in layout.pool_specs]
+    assert names.count("QN11/task_force") == 1 and sum("task_force" in n for n in names) == 1
+    (a, _), (b, _) = _runs(base, 1)[0], _runs(team, 1)[0]
+    inh = ~np.isnan(b.dossiers.inherited_due)
+    rb, ra = b.records.arrays(), a.records.arrays()
+    served = b.pools.set_index("pool").loc["QN11/task_force", "served"]
+    assert served == np.count_nonzero(~np.isnan(rb["processing_end"][inh]))
+    assert np.nanmean(rb["processing_start"][inh]) < np.nanmean(ra["processing_start"][inh])
+    land = np.isin(b.dossiers.procedure, [layout.procedure_ids.index(p) for p in LAND])
+    new_land = land & ~inh
+    assert np.nanmean(rb["wait_queue"][new_land]) <= np.nanmean(ra["wait_queue"][new_land])
+    with pytest.raises(ScenarioError, match="task_force_officers"):
+        base.with_changes({"initial_backlog.task_force_officers": -1})
