@@ -88,7 +88,7 @@ class CalibrationResult:
     scenario: Scenario  # the calibrated scenario
     verification: pd.DataFrame  # replications of the calibrated scenario
     bracket: tuple[float, float] = (math.nan, math.nan)  # final bracket holding ``value``
-    verified: bool = False  # ``achieved_ci95`` meets the target ± calibration.tolerance
+    verified: bool = False  # the target lies inside ``achieved_ci95``
     wall_seconds: float = 0.0
     notes: list[str] = field(default_factory=list)
 
@@ -102,7 +102,7 @@ class CalibrationResult:
             f"(bracket [{self.bracket[0]:.4f}, {self.bracket[1]:.4f}])",
             f"  achieved {self.kpi} on {len(self.verification)} fresh replications: "
             f"{self.achieved:.4f}   95% CI [{alo:.4f}, {ahi:.4f}]   "
-            + ("(target reproduced: verified)" if self.verified else "(target missed: FAILED)"),
+            + ("(target inside: verified)" if self.verified else "(target outside: FAILED)"),
             f"  response is {'monotone' if self.monotone else 'NOT monotone'} "
             f"({'increasing' if self.direction > 0 else 'decreasing'}) over the bounds",
             f"  replications simulated: {self.runs}   wall time: {self.wall_seconds:.0f} s",
@@ -312,7 +312,8 @@ def calibrate(
             f"the fitted value {plan.parameter} = {value:.4f} does not reproduce the target: "
             f"on {plan.verify_reps} fresh replications the on-time rate is "
             f"{result.achieved:.4f} with 95% interval [{lo:.4f}, {hi:.4f}], which excludes "
-            f"{plan.target}" + (f" ± {plan.tolerance}" if plan.tolerance else "")
+            f"{plan.target}"
+            + (f" ± {plan.tolerance}" if plan.tolerance else "")
             + " (more replications (--reps) or narrower bounds may help)",
             result,
         )
@@ -369,7 +370,7 @@ class _Plan:
     grid: int
     tol: float
     verify_reps: int
-    tolerance: float = 0.0  # calibration.tolerance: the verification's band around the target
+    tolerance: float  # verified when the achieved interval meets target ± tolerance
 
 
 def _plan(
@@ -414,7 +415,6 @@ def _plan(
     if verify_reps < 2:
         raise ScenarioError(source, "verify_reps", "need at least 2 replications")
     return _Plan(
-        tolerance=spec.tolerance if spec is not None else 0.0,
         source=source,
         parameter=parameter,
         low=lo_b,
@@ -425,6 +425,7 @@ def _plan(
         grid=grid,
         tol=tol if tol is not None else 0.01 * (hi_b - lo_b),
         verify_reps=verify_reps,
+        tolerance=spec_tolerance(scenario),
     )
 
 

@@ -1,8 +1,11 @@
 """Command line: parses arguments, loads scenarios, calls the library, prints.
 
-Exit codes: 0 success, 2 bad input (one line on stderr naming the file and field, no
-traceback), 1 internal error or a calibration whose fitted value fails its verification,
-130 interrupted.
+Exit codes: 0 success, 2 bad input (any :class:`sim.errors.InputError`, turned into one line
+on stderr naming the file and field, no traceback, in :func:`main` only), 1 internal error
+(with its traceback) or a calibration whose fitted value fails its verification
+(:class:`sim.calibrate.CalibrationFailed`), 130 interrupted. Commands write no file
+themselves: result folders are written by the library (:mod:`sim.outputs`,
+:func:`sim.experiment.run_to_folder`, :func:`sim.comparison.compare_to_folder`, ...).
 
 Every JSON object printed is strict JSON (:func:`sim.stats.dumps`: undefined values are
 ``null``).

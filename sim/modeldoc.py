@@ -399,7 +399,7 @@ def one_factor_block(reps: int, workers: int, seed: int, scenario: Path = BASELI
     random numbers), and each cell is the mean over them of a target of :mod:`sim.targets`.
     """
     from sim import targets as tg
-    from sim.executors import make_executor
+    from sim.executors import open_executor
     from sim.scenario import bare_dict, scenario_from_dict, set_path
 
     base = sim_load(scenario)
@@ -412,15 +412,12 @@ def one_factor_block(reps: int, workers: int, seed: int, scenario: Path = BASELI
             set_path(changed, path, level, "<one-factor>")
             jobs.append((label, level, scenario_from_dict(changed, "<one-factor>")))
     tasks = [(scn, names, seed, r) for _, _, scn in jobs for r in range(reps)]
-    ex = make_executor(workers)
-    try:
-        values: list[dict[str, float]] = [{} for _ in tasks]
+    values: list[dict[str, float]] = [{} for _ in tasks]
+    with open_executor(workers) as ex:
         for i, value in ex.imap(_one_factor_task, tasks):
             if isinstance(value, BaseException):
                 raise value
             values[i] = value
-    finally:
-        ex.close()
     specs = reported_row_names()
     head = "| parameter | value | " + " | ".join(specs.get(n, n) for n in names) + " |"
     lines = [head, "|---|---|" + "---|" * len(names)]

@@ -21,6 +21,7 @@ ALLOWED = {
     "plots.py:heatmap": "one matplotlib figure, its decorations one after the other",
     "app/main.py:results": "one Streamlit page section, its widgets one after the other",
     # the model (edited elsewhere at the same time)
+    "model.py:build_layout": "officer pools and routing tables, one block per pool kind",
     "model.py:_officer_stages": "closures of the officer stages share state on the hot path",
     # not yet split: each is one sequence of steps over shared state
     "bayes.py:fit": "the ABC-SMC loop over pyabc's resumable history (state shared by steps)",
