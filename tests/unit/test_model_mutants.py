@@ -410,7 +410,6 @@ def test_choose_reception_prefers_most_idle_net_of_lines() -> None:
     assert _choose_reception([a, b, c]) is a  # scores 0, 0, -1: the first of the best
 
 
-
 # ----------------------------------------------------------------------------- network
 
 # one system interaction takes response / (1 - rho_system) + megabits / (link x (1 - rho_link))
@@ -495,7 +494,9 @@ def test_service_stops_while_the_link_is_down(monkeypatch: pytest.MonkeyPatch) -
     assert r["wait_queue"].tolist() == [0.0, 39.0]
     # a stage without system interactions does not depend on the link
     rows = [dossier(0.0, reception=40.0)]
-    out, r = run(scenario(**{**changes, "procedures__p__system_interactions": {}}), rows, monkeypatch)
+    out, r = run(
+        scenario(**{**changes, "procedures__p__system_interactions": {}}), rows, monkeypatch
+    )
     assert r["reception_end"][0] == 40.0 and r["wait_network"][0] == 0.0
 
 
