@@ -46,7 +46,10 @@ COPY = ("sim", "tests", "scenarios", "benchmarks", "pyproject.toml", "README.md"
 # minutes, not hours; mutmut further runs, per mutant, only the tests that reach its function)
 MODULE_TESTS: dict[str, list[str]] = {
     "invariants": ["tests/unit/test_invariant_checker.py"],
-    "results": ["tests/unit/test_results_mutants.py"],
+    "results": [
+        "tests/unit/test_results_mutants.py",
+        "tests/unit/test_results_clock_mutants.py",
+    ],
     "network": ["tests/unit/test_network_mutants.py"],
     "calendar": ["tests/unit/test_calendar.py", "tests/unit/test_calendar_mutants.py"],
     "demand": ["tests/unit/test_demand_mutants.py"],

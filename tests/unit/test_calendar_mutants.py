@@ -1,9 +1,10 @@
 """Calendar facts that the mutation run of ``sim/calendar.py`` found untested.
 
 Hand-computed on small calendars: from Monday 18 August 2025 without public holidays, 12
-calendar days run to Friday 29 August and hold 10 office days; an office day is 450 minutes (07:30-11:30, 13:30-17:00). The Vietnamese
-calendar closes Mon 1 and Tue 2 September 2025 (National Day), so the office days from Fri
-29 August to Thu 4 September are the 29th, the 3rd and the 4th.
+calendar days run to Friday 29 August and hold 10 office days; an office day is 450
+minutes (07:30-11:30, 13:30-17:00). The Vietnamese calendar closes Mon 1 and Tue 2
+September 2025 (National Day), so the office days from Fri 29 August to Thu 4 September
+are the 29th, the 3rd and the 4th.
 """
 
 from __future__ import annotations

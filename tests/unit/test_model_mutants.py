@@ -13,7 +13,6 @@ days for a dossier received on day d is the close of day d + N, i.e. (d + 1 + N)
 from __future__ import annotations
 
 import copy
-import datetime as dt
 from typing import Any
 
 import numpy as np
@@ -183,7 +182,7 @@ def test_procedure_without_processing_or_approval(monkeypatch: pytest.MonkeyPatc
         procedures__p__role=None,
         staffing__by_unit_type={"phường": {"reception": 1}},
     )
-    out, r = run(scn, [dossier(60.0)], monkeypatch)
+    _out, r = run(scn, [dossier(60.0)], monkeypatch)
     assert r["resolved"][0] == 70.0
     assert np.isnan(r["processing_start"][0]) and np.isnan(r["approval_start"][0])
 
@@ -191,12 +190,12 @@ def test_procedure_without_processing_or_approval(monkeypatch: pytest.MonkeyPatc
 def test_deadline_counts_from_the_day_of_reception(monkeypatch: pytest.MonkeyPatch) -> None:
     # received Tuesday 16:55 (working 895): day 1, N = 2 -> close of Thursday (4 x 450);
     # a reception ending exactly at Tuesday's close (900) still counts for Tuesday
-    out, r = run(scenario(), [dossier(885.0), dossier(890.0)], monkeypatch)
+    _out, r = run(scenario(), [dossier(885.0), dossier(890.0)], monkeypatch)
     assert r["reception_end"].tolist() == [895.0, 905.0]  # the second waits 5 minutes
     assert r["deadline"].tolist() == [4 * L, 5 * L]  # 905 is Wednesday 07:35
     # the second also waits for processing: the first is processed 895-925
     assert r["wait_queue"].tolist() == [0.0, 5.0 + 20.0]
-    out, r = run(scenario(), [dossier(890.0)], monkeypatch)
+    _out, r = run(scenario(), [dossier(890.0)], monkeypatch)
     assert r["reception_end"][0] == 900.0 and r["deadline"][0] == 4 * L
 
 
@@ -220,11 +219,13 @@ def test_fifo_queue_at_one_officer(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_two_officers_serve_in_parallel(monkeypatch: pytest.MonkeyPatch) -> None:
     # two desk officers: the first two start at once, the third when the first is free
     scn = scenario(staffing__by_unit_type={"phường": {"reception": 2, "justice": 3, "leader": 3}})
-    out, r = run(scn, [dossier(0.0), dossier(0.0), dossier(0.0)], monkeypatch)
-    assert r["reception_start"].tolist() == [0.0, 0.0, 10.0]
-    assert r["processing_start"].tolist() == [10.0, 10.0, 20.0]
-    assert r["resolved"].tolist() == [45.0, 45.0, 55.0]
-    assert r["wait_queue"].tolist() == [0.0, 0.0, 10.0]
+    rows = [dossier(0.0), dossier(0.0), dossier(0.0), dossier(100.0), dossier(100.0)]
+    out, r = run(scn, rows, monkeypatch)
+    assert r["reception_start"].tolist() == [0.0, 0.0, 10.0, 100.0, 100.0]
+    assert r["processing_start"][:3].tolist() == [10.0, 10.0, 20.0]
+    assert r["resolved"][:3].tolist() == [45.0, 45.0, 55.0]
+    assert r["wait_queue"][:3].tolist() == [0.0, 0.0, 10.0]
+    # both officers are idle again by 20: the two at 100 are served at once
     assert pool(out, "reception")["staff"] == 2
     assert pool(out, "reception")["officer_minutes"] == 2 * 5 * L
 
@@ -239,13 +240,13 @@ def test_in_person_before_the_online_inbox(
     # an online dossier at 0 takes the officer; another online one at 1 and an in-person
     # one at 2 wait: in-person-first serves the applicant at the desk before the inbox
     rows = [dossier(0.0, channel=ONLINE), dossier(1.0, channel=ONLINE), dossier(2.0)]
-    out, r = run(scenario(reception__discipline=discipline), rows, monkeypatch)
+    _out, r = run(scenario(reception__discipline=discipline), rows, monkeypatch)
     assert r["reception_start"].tolist() == order
 
 
 def test_post_counts_as_online_for_the_inbox(monkeypatch: pytest.MonkeyPatch) -> None:
     rows = [dossier(0.0, channel=POST), dossier(1.0, channel=POST), dossier(2.0)]
-    out, r = run(scenario(), rows, monkeypatch)
+    _out, r = run(scenario(), rows, monkeypatch)
     assert r["reception_start"].tolist() == [0.0, 20.0, 10.0]
 
 
@@ -304,7 +305,7 @@ def test_supplement_clock_rules(
 def test_supplement_returned_at_once(monkeypatch: pytest.MonkeyPatch) -> None:
     # a zero delay: the re-check follows the first check at once (10-15)
     rows = [dossier(0.0, incomplete=True, supplement_delay=0.0)]
-    out, r = run(scenario(supplements__recheck_factor=0.3), rows, monkeypatch)
+    _out, r = run(scenario(supplements__recheck_factor=0.3), rows, monkeypatch)
     assert r["supplement_return"][0] == 10.0
     assert r["recheck_end"][0] == 13.0
     assert r["resolved"][0] == 13.0 + 35.0
@@ -318,7 +319,7 @@ def test_recheck_waits_in_the_desk_line(monkeypatch: pytest.MonkeyPatch) -> None
         dossier(0.0, incomplete=True, supplement_delay=SUPPLEMENT),
         dossier(570.0, reception=100.0),
     ]
-    out, r = run(scenario(), rows, monkeypatch)
+    _out, r = run(scenario(), rows, monkeypatch)
     assert r["recheck_end"][0] == 675.0
     assert r["wait_queue"][0] == 90.0 + 25.0
 
@@ -352,16 +353,20 @@ def test_online_clock_starts_when_the_receive_limit_expires(
     rows = [dossier(0.0, reception=445.0), dossier(0.0, channel=ONLINE)]
     changes = {"reception__online_receive_within_working_hours": 4.0}
     late = "earlier_of_reception_and_limit"
-    out, r = run(scenario(**changes, reception__online_clock_start=late), rows, monkeypatch)
+    _out, r = run(scenario(**changes, reception__online_clock_start=late), rows, monkeypatch)
     assert r["reception_end"].tolist() == [445.0, 455.0]
     assert r["clock_start"].tolist() == [445.0, 240.0]
     assert r["deadline"].tolist() == [3 * L, 3 * L]
-    out, r = run(scenario(**changes, reception__online_clock_start="reception"), rows, monkeypatch)
+    _out, r = run(scenario(**changes, reception__online_clock_start="reception"), rows, monkeypatch)
     assert r["clock_start"].tolist() == [445.0, 455.0]
     assert r["deadline"].tolist() == [3 * L, 4 * L]
+    # an online dossier checked within the limit: its clock starts at the check (0-10)
+    online = [dossier(0.0, channel=ONLINE)]
+    _out, r = run(scenario(**changes, reception__online_clock_start=late), online, monkeypatch)
+    assert r["clock_start"][0] == 10.0
     # an in-person dossier's clock starts at its reception whatever the rule
     rows = [dossier(0.0, reception=445.0), dossier(0.0)]
-    out, r = run(scenario(**changes, reception__online_clock_start=late), rows, monkeypatch)
+    _out, r = run(scenario(**changes, reception__online_clock_start=late), rows, monkeypatch)
     assert r["clock_start"].tolist() == [445.0, 455.0]
 
 
@@ -383,14 +388,14 @@ def test_online_dossier_goes_to_the_idle_desk_of_the_group(
     # QN09's desk is busy 0-100 with an in-person applicant; an online dossier of QN09 at 1
     # is checked at once by QN10's idle desk (1-11); an in-person one at 2 waits at QN09
     rows = [dossier(0.0, reception=100.0), dossier(1.0, channel=ONLINE), dossier(2.0)]
-    out, r = run(pooled(mode), rows, monkeypatch)
+    _out, r = run(pooled(mode), rows, monkeypatch)
     assert r["received_by"].tolist() == [0.0, 1.0, 0.0]
     assert r["reception_start"].tolist() == [0.0, 1.0, 100.0]
 
 
 def test_without_pooling_the_online_dossier_waits_at_home(monkeypatch: pytest.MonkeyPatch) -> None:
     rows = [dossier(0.0, reception=100.0), dossier(1.0, channel=ONLINE)]
-    out, r = run(pooled("none"), rows, monkeypatch)
+    _out, r = run(pooled("none"), rows, monkeypatch)
     assert r["received_by"].tolist() == [0.0, 0.0]
     assert r["reception_start"].tolist() == [0.0, 100.0]
 
@@ -443,6 +448,19 @@ def test_interaction_time_with_one_busy_officer(monkeypatch: pytest.MonkeyPatch)
     assert pool(out, "reception")["busy_minutes"] == pytest.approx(11.0)
 
 
+def test_interactions_at_every_stage(monkeypatch: pytest.MonkeyPatch) -> None:
+    # 4 interactions at the desk, 2 in processing, 1 in approval, each with one officer
+    # busy (the previous stage's is released first): 15 s each, 1.75 minutes in all;
+    # check 0-11, processing 11-41.5, approval 41.5-46.75
+    inter = {"reception": 4, "processing": 2, "approval": 1}
+    scn = scenario(**{**NET, "procedures__p__system_interactions": inter})
+    _out, r = run(scn, [dossier(0.0)], monkeypatch)
+    assert r["processing_start"][0] == pytest.approx(11.0)
+    assert r["approval_start"][0] == pytest.approx(41.5)
+    assert r["resolved"][0] == pytest.approx(46.75)
+    assert r["wait_network"][0] == pytest.approx(1.75)
+
+
 def test_interaction_time_grows_with_the_officers_busy(monkeypatch: pytest.MonkeyPatch) -> None:
     # two desk officers, 4 sessions: the first to start sees 1 busy officer (rho_system
     # 1/4, rho_link 4/8): 6/0.75 + 12/4 = 11 s; the second sees 2 (rho 1/2 and 6/8):
@@ -451,7 +469,7 @@ def test_interaction_time_grows_with_the_officers_busy(monkeypatch: pytest.Monke
         **{**NET, "network__system_capacity_sessions": 4.0},
         staffing__by_unit_type={"phường": {"reception": 2, "justice": 2, "leader": 2}},
     )
-    out, r = run(scn, [dossier(0.0), dossier(0.0), dossier(100.0)], monkeypatch)
+    _out, r = run(scn, [dossier(0.0), dossier(0.0), dossier(100.0)], monkeypatch)
     assert r["wait_network"] == pytest.approx([44 / 60, 72 / 60, 44 / 60])
 
 
@@ -459,7 +477,7 @@ def test_interaction_time_at_the_utilisation_caps(monkeypatch: pytest.MonkeyPatc
     # 0.5 sessions and 6.4 Mbit/s of background: both loads exceed 0.9 and are capped:
     # 6/0.1 + 12/(8 x 0.1) = 75 s an interaction, 5 minutes for four
     changes = {**NET, "network__system_capacity_sessions": 0.5, "network__background_mbps": 6.4}
-    out, r = run(scenario(**changes), [dossier(0.0)], monkeypatch)
+    _out, r = run(scenario(**changes), [dossier(0.0)], monkeypatch)
     assert r["wait_network"][0] == pytest.approx(5.0)
 
 
@@ -468,13 +486,13 @@ def test_interaction_time_during_a_degradation(monkeypatch: pytest.MonkeyPatch) 
     # interactions 2.6 minutes; a dossier starting at 60 is outside it (15 s each)
     window = {"start": "2025-08-18T07:30:00", "end": "2025-08-18T08:30:00", "response_factor": 3}
     changes = {**NET, "network__degradations": [window]}
-    out, r = run(scenario(**changes), [dossier(0.0), dossier(60.0)], monkeypatch)
+    _out, r = run(scenario(**changes), [dossier(0.0), dossier(60.0)], monkeypatch)
     assert r["wait_network"] == pytest.approx([2.6, 1.0])
     # a degradation of another procedure's system does not slow this one
     window["procedures"] = ["q"]
     q = copy.deepcopy(BASE["procedures"]["p"]) | {"share": 0.0}
     changes = {**changes, "network__degradations": [window], "procedures__q": q}
-    out, r = run(scenario(**changes), [dossier(0.0)], monkeypatch)
+    _out, r = run(scenario(**changes), [dossier(0.0)], monkeypatch)
     assert r["wait_network"][0] == pytest.approx(1.0)
 
 
@@ -487,14 +505,14 @@ def test_service_stops_while_the_link_is_down(monkeypatch: pytest.MonkeyPatch) -
     # served 70-110: of its 69 minutes of waiting, 30 were while the system was down
     changes = {**QUIET_NET, "network__outages__windows": [LINK_DOWN]}
     rows = [dossier(0.0, reception=40.0), dossier(1.0, reception=40.0)]
-    out, r = run(scenario(**changes), rows, monkeypatch)
+    _out, r = run(scenario(**changes), rows, monkeypatch)
     assert r["reception_end"].tolist() == [70.0, 110.0]
     assert r["wait_network"].tolist() == [30.0, 30.0]
     # queue waits: reception 0 and 39; processing 70-100 and 110-140 (no wait)
     assert r["wait_queue"].tolist() == [0.0, 39.0]
     # a stage without system interactions does not depend on the link
     rows = [dossier(0.0, reception=40.0)]
-    out, r = run(
+    _out, r = run(
         scenario(**{**changes, "procedures__p__system_interactions": {}}), rows, monkeypatch
     )
     assert r["reception_end"][0] == 40.0 and r["wait_network"][0] == 0.0
@@ -504,7 +522,7 @@ def test_service_starting_after_the_outage_is_not_delayed(monkeypatch: pytest.Mo
     # a check 60-100 starts when the link is back: no delay; one 20-30 ends just as the
     # link goes down (work that ends at the start of an outage is complete)
     changes = {**QUIET_NET, "network__outages__windows": [LINK_DOWN]}
-    out, r = run(scenario(**changes), [dossier(20.0), dossier(60.0, reception=40.0)], monkeypatch)
+    _out, r = run(scenario(**changes), [dossier(20.0), dossier(60.0, reception=40.0)], monkeypatch)
     assert r["reception_end"].tolist() == [30.0, 100.0]
     assert r["wait_network"].tolist() == [0.0, 0.0]
 
@@ -516,10 +534,10 @@ def test_paper_desk_serves_in_person_during_an_outage(monkeypatch: pytest.Monkey
         "network__outages__windows": [LINK_DOWN],
         "reception__in_person_when_system_down": "paper",
     }
-    out, r = run(scenario(**changes), [dossier(0.0, reception=40.0)], monkeypatch)
+    _out, r = run(scenario(**changes), [dossier(0.0, reception=40.0)], monkeypatch)
     assert r["reception_end"][0] == 40.0 and r["wait_network"][0] == 0.0
     rows = [dossier(0.0, channel=ONLINE, reception=40.0)]
-    out, r = run(scenario(**changes), rows, monkeypatch)
+    _out, r = run(scenario(**changes), rows, monkeypatch)
     assert r["reception_end"][0] == 70.0 and r["wait_network"][0] == 30.0
 
 
@@ -556,7 +574,7 @@ def test_transfer_waits_for_the_home_units_link(monkeypatch: pytest.MonkeyPatch)
     # approval 120-125
     down = {"start": "2025-08-18T08:00:00", "end": "2025-08-18T09:00:00", "unit": "QN10"}
     scn = two_units(**{"network__outages__windows": [down]})
-    out, r = run(scn, [dossier(30.0, home=1, receiving=0)], monkeypatch)
+    _out, r = run(scn, [dossier(30.0, home=1, receiving=0)], monkeypatch)
     assert r["reception_end"][0] == 40.0
     assert r["processing_start"][0] == 90.0
     assert r["wait_network"][0] == 50.0
@@ -567,7 +585,7 @@ def test_transfer_interactions_take_time(monkeypatch: pytest.MonkeyPatch) -> Non
     # two transfer interactions; the desk officer is released before the transfer, so no
     # officer is busy: rho_system 0, rho_link 2/8, 6 + 12/6 = 8 s each
     changes = {**NET, "procedures__p__system_interactions": {"transfer": 2}}
-    out, r = run(two_units(**changes), [dossier(0.0, home=1, receiving=0)], monkeypatch)
+    _out, r = run(two_units(**changes), [dossier(0.0, home=1, receiving=0)], monkeypatch)
     assert r["wait_network"][0] == pytest.approx(16 / 60)
     assert r["processing_start"][0] == pytest.approx(10 + 16 / 60)
 
@@ -608,8 +626,8 @@ def test_approval_waits_for_the_signing_session(monkeypatch: pytest.MonkeyPatch)
     out, r = run(scenario(**SIGNING), [dossier(380.0)], monkeypatch)
     assert r["resolved"][0] == L + 185.0
     # not in the signing list: the leader approves at once
-    out, r = run(scenario(**{**SIGNING, "signing__procedures": ["q"], "procedures__q": Q}),
-                 [dossier(0.0)], monkeypatch)  # fmt: skip
+    scn = scenario(**{**SIGNING, "signing__procedures": ["q"], "procedures__q": Q})
+    out, r = run(scn, [dossier(0.0)], monkeypatch)
     assert r["resolved"][0] == 45.0 and np.isnan(r["wait_signing"][0])
 
 
@@ -621,6 +639,10 @@ def test_delegated_signing_is_done_by_the_processing_officers(
     assert r["resolved"][0] == 45.0 and np.isnan(r["wait_signing"][0])
     assert pool(out, "justice")["served"] == 2  # processing and signing
     assert pool(out, "justice")["busy_minutes"] == 35.0
+    # delegable but delegation switched off: the leader signs in the session
+    changes["signing__delegation"] = False
+    out, r = run(scenario(**changes), [dossier(0.0)], monkeypatch)
+    assert r["resolved"][0] == 185.0 and pool(out, "justice")["served"] == 1
 
 
 Q = copy.deepcopy(BASE["procedures"]["p"]) | {"share": 0.0}
@@ -663,13 +685,14 @@ def test_land_route_in_calendar_days(monkeypatch: pytest.MonkeyPatch) -> None:
     assert r["resolved"][0] == 1405.0
     assert pool(out, "land")["served"] == 2
     assert pool(out, "land")["busy_minutes"] == 45.0
+    assert pool(out, "land")["host_unit"] == "QN09"  # the only unit of its district here
 
 
 def test_land_route_branch_factor_and_probabilities(monkeypatch: pytest.MonkeyPatch) -> None:
     # the Quảng Yên branch doubles the consultation delay: Wednesday 08:10 = 940
     branch = {"TX Quảng Yên": {"consultation_delay_factor": 2.0}}
     scn = land(land_route__branches=branch, land_route__financial_obligation_probability={})
-    out, r = run(scn, [dossier(0.0)], monkeypatch)
+    _out, r = run(scn, [dossier(0.0)], monkeypatch)
     assert r["wait_external"][0] == 900.0 and np.isnan(r["wait_financial"][0])
     assert r["deadline"][0] == 1350.0
     assert r["resolved"][0] == 940.0 + 15.0
@@ -677,11 +700,11 @@ def test_land_route_branch_factor_and_probabilities(monkeypatch: pytest.MonkeyPa
     scn = land(
         land_route__consultation_probability=0.0, land_route__financial_obligation_probability={}
     )
-    out, r = run(scn, [dossier(0.0)], monkeypatch)
+    _out, r = run(scn, [dossier(0.0)], monkeypatch)
     assert np.isnan(r["wait_external"][0]) and r["resolved"][0] == 55.0
     # the branch's own probability overrides the province's
     branch = {"TX Quảng Yên": {"consultation_probability": 0.0}}
-    out, r = run(land(land_route__branches=branch), [dossier(0.0)], monkeypatch)
+    _out, r = run(land(land_route__branches=branch), [dossier(0.0)], monkeypatch)
     assert np.isnan(r["wait_external"][0]) and r["wait_financial"][0] == 900.0
 
 
@@ -720,6 +743,22 @@ def test_officers_absent_for_a_day(monkeypatch: pytest.MonkeyPatch) -> None:
     assert pool(out, "reception")["officer_minutes"] == 4 * L
 
 
+def test_officers_absent_on_the_second_of_two_days(monkeypatch: pytest.MonkeyPatch) -> None:
+    # a two-day horizon (Monday, Tuesday) without a desk officer on Tuesday: a dossier
+    # arriving Tuesday 08:00 is never checked and is in the line at the end
+    def caps(specs: Any, _scn: Any, n_days: int, _seed: int, _rep: int) -> list[np.ndarray]:
+        out = [np.full(n_days, s[4], dtype=np.int64) for s in specs]
+        out[0][1] = 0
+        return out
+
+    monkeypatch.setattr(model, "daily_capacity", caps)
+    scn = scenario(horizon__end="2025-08-19")
+    out, r = run(scn, [dossier(480.0)], monkeypatch)
+    assert out.horizon_end == 2 * L
+    assert np.isnan(r["reception_end"][0])
+    assert pool(out, "reception")["queue_at_end"] == 1
+
+
 def test_pool_overtime_when_fewer_officers_than_busy() -> None:
     p = Pool("x", "reception", 0, 0, 2)
     p.set_capacity(2)
@@ -747,6 +786,11 @@ def test_overtime_of_a_service_past_the_day(monkeypatch: pytest.MonkeyPatch) -> 
     out, r = run(scenario(), [dossier(400.0, reception=500.0), dossier(401.0)], monkeypatch)
     assert pool(out, "reception")["overtime_minutes"] == 450.0
     assert r["reception_start"].tolist() == [400.0, 900.0]
+    # a check 400-600 ends on the absent Tuesday (150 minutes of overtime): the officer
+    # goes home, and an applicant at 700 waits for Wednesday
+    out, r = run(scenario(), [dossier(400.0, reception=200.0), dossier(700.0)], monkeypatch)
+    assert pool(out, "reception")["overtime_minutes"] == 150.0
+    assert r["reception_start"].tolist() == [400.0, 900.0]
 
 
 def test_daily_capacity_presence() -> None:
@@ -773,3 +817,99 @@ def test_daily_capacity_presence() -> None:
     a = daily_capacity([("a", "reception", 0, 0, 3)], scn, 50, 1, 0)[0]
     b = daily_capacity([("a", "reception", 0, 0, 4)], scn, 50, 1, 0)[0]
     assert ((b - a >= 0) & (b - a <= 1)).all()
+
+
+# ----------------------------------------------------------------------------- more supplements
+
+
+def test_supplement_asked_at_closing_time(monkeypatch: pytest.MonkeyPatch) -> None:
+    # the check ends at 450 = Monday 17:00 (the closing side of the boundary, not Tuesday
+    # 07:30); the applicant comes back 1 day 2 hours later, Tuesday 19:00, after closing:
+    # the re-check is at Wednesday's opening, 900
+    rows = [dossier(440.0, incomplete=True, supplement_delay=SUPPLEMENT)]
+    _out, r = run(scenario(), rows, monkeypatch)
+    assert r["supplement_request"][0] == 450.0
+    assert r["supplement_return"][0] == 900.0
+    assert r["recheck_end"][0] == 905.0
+
+
+def test_online_recheck_waits_behind_in_person_applicants(monkeypatch: pytest.MonkeyPatch) -> None:
+    # an online dossier's supplements come back at 580 while the desk serves 570-670; an
+    # in-person applicant comes at 590. In-person first: 670-680 for the applicant, then
+    # the re-check 680-685; first come first served: the re-check 670-675 first
+    rows = [
+        dossier(0.0, channel=ONLINE, incomplete=True, supplement_delay=SUPPLEMENT),
+        dossier(570.0, reception=100.0),
+        dossier(590.0),
+    ]
+    _out, r = run(scenario(), rows, monkeypatch)
+    assert r["recheck_end"][0] == 685.0 and r["reception_start"][2] == 670.0
+    _out, r = run(scenario(reception__discipline="fifo"), rows, monkeypatch)
+    assert r["recheck_end"][0] == 675.0 and r["reception_start"][2] == 675.0
+
+
+def test_recheck_during_an_outage(monkeypatch: pytest.MonkeyPatch) -> None:
+    # QN09's link is down Tuesday 09:30-10:30 (working 570-630); the applicant comes back
+    # at 580. Waiting for the system, the re-check ends at 635 (50 minutes of network
+    # delay); on paper it goes on, 580-585
+    down = {"start": "2025-08-19T09:30:00", "end": "2025-08-19T10:30:00", "unit": "QN09"}
+    changes = {**QUIET_NET, "network__outages__windows": [down]}
+    rows = [dossier(0.0, incomplete=True, supplement_delay=SUPPLEMENT)]
+    _out, r = run(scenario(**changes), rows, monkeypatch)
+    assert r["recheck_end"][0] == 635.0 and r["wait_network"][0] == 50.0
+    paper = {**changes, "reception__in_person_when_system_down": "paper"}
+    _out, r = run(scenario(**paper), rows, monkeypatch)
+    assert r["recheck_end"][0] == 585.0 and r["wait_network"][0] == 0.0
+
+
+def test_recheck_interactions_are_the_desks(monkeypatch: pytest.MonkeyPatch) -> None:
+    # 4 desk interactions (15 s each, one officer busy) at the first check and again at the
+    # re-check: 2 minutes of network time in all; the transfer's count (0) plays no part
+    inter = {"reception": 4, "transfer": 0}
+    changes = {**NET, "procedures__p__system_interactions": inter}
+    rows = [dossier(0.0, incomplete=True, supplement_delay=SUPPLEMENT)]
+    _out, r = run(scenario(**changes), rows, monkeypatch)
+    assert r["supplement_request"][0] == pytest.approx(11.0)
+    assert r["recheck_end"][0] == pytest.approx(r["supplement_return"][0] + 5.0 + 1.0)
+    assert r["wait_network"][0] == pytest.approx(2.0)
+
+
+# ----------------------------------------------------------------------------- named systems
+
+
+def test_named_system_down_stops_processing_not_the_desk(monkeypatch: pytest.MonkeyPatch) -> None:
+    # the procedure's own system is down 08:00-08:30 (working 30-60). The desk works in the
+    # one-door system: the check 20-40 goes on. Processing from 40 waits until 60 and ends
+    # at 90 (20 minutes of network delay); approval 90-95
+    down = [{"start": "2025-08-18T08:00:00", "end": "2025-08-18T08:30:00"}]
+    changes = {
+        **QUIET_NET,
+        "procedures__p__system_interactions": {"reception": 1, "processing": 1},
+        "systems__enabled": True,
+        "systems__named": {"registry": {"procedures": ["p"], "down": down}},
+    }
+    _out, r = run(scenario(**changes), [dossier(20.0, reception=20.0)], monkeypatch)
+    assert r["reception_end"][0] == 40.0
+    assert r["processing_end"][0] == 90.0
+    assert r["wait_network"][0] == 20.0
+    assert r["resolved"][0] == 95.0
+
+
+# ----------------------------------------------------------------------------- land, at night
+
+
+def test_land_payment_counts_from_the_notice_evening(monkeypatch: pytest.MonkeyPatch) -> None:
+    # the branch check ends Monday 08:10 (40); the tax notice comes half a day later,
+    # Monday 20:10, workable Tuesday 07:30 (450). Half a day for the payment counts from
+    # the notice's working day close (Monday 17:00, the completion side of 450): Tuesday
+    # 05:00, so paid at Tuesday's opening, 450 (the notice's own 20:10 would give 08:10,
+    # also on Tuesday); not from Tuesday 07:30 (paid 19:30, workable Wednesday 900)
+    half = {"dist": "deterministic", "value": 0.5}
+    scn = land(
+        land_route__consultation_probability=0.0,
+        land_route__tax_notice_delay_days=half,
+        land_route__payment_delay_days=half,
+    )
+    _out, r = run(scn, [dossier(0.0)], monkeypatch)
+    assert r["wait_financial"][0] == 450.0 - 40.0
+    assert r["resolved"][0] == 450.0 + 15.0
