@@ -53,7 +53,10 @@ MODULE_TESTS: dict[str, list[str]] = {
     "network": ["tests/unit/test_network_mutants.py"],
     "calendar": ["tests/unit/test_calendar.py", "tests/unit/test_calendar_mutants.py"],
     "demand": ["tests/unit/test_demand_mutants.py"],
-    "experiment": ["tests/unit/test_experiment_mutants.py"],
+    "experiment": [
+        "tests/unit/test_experiment_mutants.py",
+        "tests/unit/test_experiment_tables_mutants.py",
+    ],
     # the model: hand-computed dossier paths (seconds), not whole scenarios (minutes)
     "model": ["tests/unit/test_model_mutants.py", "tests/functional/test_horizon_end.py"],
 }
