@@ -20,7 +20,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sim.experiment import Results, on_time_halfwidth, reps_to_add
+import sim.experiment as experiment
+from sim.executors import SerialExecutor
+from sim.experiment import Results, on_time_halfwidth, reps_to_add, run, run_to_precision
 from sim.scenario import load_scenario
 
 QUICK = Path(__file__).resolve().parents[2] / "scenarios" / "validation" / "quick.yaml"
@@ -95,6 +97,12 @@ def results(rates: list[float] = RATES, meta: dict[str, Any] | None = None) -> R
 
 def test_unit_table() -> None:
     t = results().unit_table()
+    assert list(t.columns) == [
+        "code", "name", "type", "arrived", "resolved", "open", "open_overdue", "on_time_rate",
+        "on_time_ci95_low", "on_time_ci95_high", "desk_wait_minutes_mean",
+        "reception_utilisation", "online_share",
+    ]  # fmt: skip
+    assert list(t.index) == [0, 1]
     assert list(t["code"]) == ["QN09", "QN21"]
     assert list(t["name"]) == ["Đông Mai", "Hồng Gai"]
     assert list(t["type"]) == ["phường", "phường"]
@@ -128,6 +136,18 @@ def test_group_table_of_channels() -> None:
     assert t["ci95_high"].tolist() == pytest.approx([1.0, 0.9 + HALF], abs=1e-6)
 
 
+def test_group_table_of_procedures_and_unobserved_categories() -> None:
+    res = results()
+    res.procedures = res.channels.rename(columns={"channel": "procedure"})
+    t = res.group_table("procedures")
+    assert list(t["procedure"]) == ["in_person", "online"]
+    # a category without data in any replication gets no row (no row of undefined figures)
+    res.channels["channel"] = pd.Categorical(
+        res.channels["channel"], categories=["in_person", "online", "post"]
+    )
+    assert list(res.group_table("channels")["channel"]) == ["in_person", "online"]
+
+
 def test_one_replication_has_no_interval() -> None:
     t = results([0.8]).unit_table()
     assert t["on_time_rate"].tolist() == pytest.approx([1.0, 0.8])
@@ -140,6 +160,8 @@ def test_cause_table() -> None:
     assert list(t["cause"]) == ["queueing", "network", "supplements"]
     assert t["late_per_rep"].tolist() == [3.0, 1.0, 0.0]
     assert t["share"].tolist() == [0.75, 0.25, 0.0]
+    one = results([0.8]).cause_table()  # one replication: per replication = the counts
+    assert one["late_per_rep"].tolist() == [3.0, 1.0, 0.0]
     none = results()
     none.causes["dossiers"] = 0
     assert none.cause_table()["share"].isna().all()  # no late dossier: no shares
@@ -197,3 +219,96 @@ def test_on_time_halfwidth() -> None:
 )
 def test_reps_to_add(n: int, hw: float, target: float, max_reps: int, add: int) -> None:
     assert reps_to_add(n, hw, target, max_reps) == add
+
+
+# ----------------------------------------------------------------------------- run to precision
+
+
+@pytest.fixture(scope="module")
+def tiny() -> Any:
+    """One ward for two working days, officers present half of the days (varying rates)."""
+    return load_scenario(QUICK).with_changes(
+        {
+            "horizon.end": "2025-08-19",
+            "units.include": ["QN21"],
+            "staffing.availability": 0.5,
+            "run.seed": 21,
+        }
+    )
+
+
+@pytest.fixture(scope="module")
+def eight(tiny: Any) -> Any:
+    return run(tiny, 8, keep_dossiers=False)
+
+
+def test_run_to_precision_batches(tiny: Any, eight: Any) -> None:
+    # an unreachable target with at most 8 replications: a first batch of 5 (min_reps),
+    # then 3 more (at most double, within the maximum); replications 0-7 as run(tiny, 8)
+    res = run_to_precision(tiny, 1e-9, max_reps=8)
+    p = res.meta["precision"]
+    assert (p["reps"], p["batches"], p["reached"]) == (8, 2, False)
+    assert p["max_reps"] == 8 and p["min_reps"] == 5 and p["target_halfwidth"] == 1e-9
+    assert p["halfwidth"] == pytest.approx(on_time_halfwidth(eight.replications))
+    assert res.meta["workers"] == 1
+    pd.testing.assert_frame_equal(res.replications, eight.replications)
+    assert res.dossiers is not None and set(res.dossiers["rep"]) == set(range(8))
+    assert len(res.dossiers) == int(eight.replications["arrived"].sum())
+
+
+def test_run_to_precision_reached(tiny: Any, eight: Any) -> None:
+    # any interval of a rate is narrower than +-1: reached with the first 5 replications;
+    # a first batch of 2 is topped up to 5 (fewer are never precision)
+    res = run_to_precision(tiny, 1.0, max_reps=8, keep_dossiers=False)
+    p = res.meta["precision"]
+    assert (p["reps"], p["batches"], p["reached"]) == (5, 1, True)
+    first5 = eight.replications.iloc[:5].reset_index(drop=True)
+    pd.testing.assert_frame_equal(res.replications, first5)
+    res = run_to_precision(tiny, 1.0, max_reps=8, min_reps=2, keep_dossiers=False)
+    p = res.meta["precision"]
+    assert (p["reps"], p["batches"], p["reached"]) == (5, 2, True)
+    # the target is met exactly at the half-width
+    hw = on_time_halfwidth(first5)
+    res = run_to_precision(tiny, hw, max_reps=8, keep_dossiers=False)
+    assert res.meta["precision"]["reached"] is True and res.reps == 5
+
+
+def test_run_to_precision_default_target_and_seed(tiny: Any, eight: Any) -> None:
+    res = run_to_precision(tiny, max_reps=2, keep_dossiers=False)
+    assert res.meta["precision"]["target_halfwidth"] == 0.002  # +-0.2 points
+    assert res.seed == 21
+    other = run_to_precision(tiny, 1.0, max_reps=2, seed=22, keep_dossiers=False)
+    assert other.seed == 22
+    assert not other.replications.equals(res.replications)
+
+
+class Spy(SerialExecutor):
+    def __init__(self, workers: int = 1) -> None:
+        self.workers = workers
+        self.closed = 0
+
+    def close(self) -> None:
+        self.closed += 1
+
+
+def test_run_to_precision_executors(tiny: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    # two replications a run (the fewest allowed); an executor given by the caller is used
+    # and left open
+    given = Spy()
+    run_to_precision(tiny, 1.0, max_reps=2, executor=given, keep_dossiers=False)
+    assert given.closed == 0
+    # otherwise one is made for the workers asked (serial for 1) and closed at the end
+    made: list[Spy] = []
+
+    def make_executor(workers: int | None, scheduler: str | None) -> Spy:
+        made.append(Spy(workers or 7))
+        return made[-1]
+
+    monkeypatch.setattr(experiment, "make_executor", make_executor)
+    res = run_to_precision(tiny, 1.0, max_reps=2, workers=1, keep_dossiers=False)
+    assert made == [] and res.meta["workers"] == 1
+    res = run_to_precision(tiny, 1.0, max_reps=2, workers=3, keep_dossiers=False)
+    assert [s.workers for s in made] == [3] and made[0].closed == 1
+    assert res.meta["workers"] == 3
+    res = run_to_precision(tiny, 1.0, max_reps=2, workers=None, keep_dossiers=False)
+    assert res.meta["workers"] == 7 and made[1].closed == 1
