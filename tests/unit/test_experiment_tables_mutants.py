@@ -276,6 +276,7 @@ def test_run_to_precision_reached(tiny: Any, eight: Any) -> None:
 def test_run_to_precision_default_target_and_seed(tiny: Any, eight: Any) -> None:
     res = run_to_precision(tiny, max_reps=2, keep_dossiers=False)
     assert res.meta["precision"]["target_halfwidth"] == 0.002  # +-0.2 points
+    assert res.reps == 2  # never more than max_reps, even in the first batch
     assert res.seed == 21
     other = run_to_precision(tiny, 1.0, max_reps=2, seed=22, keep_dossiers=False)
     assert other.seed == 22
