@@ -27,6 +27,7 @@ counterfactuals, so the shares need not sum to one.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -80,7 +81,14 @@ def _mechanism_changes(scn: Scenario) -> dict[str, dict[str, Any]]:
         }
         out["financial_obligation"] = {"land_route.financial_obligation_probability": {}}
     if scn.systems.enabled:
-        out["data_sync"] = {"systems.sync_failure_probability": 0.0}
+        out["data_sync"] = {
+            "systems.sync_failure_probability": 0.0,
+            **{
+                f"systems.named.{k}.sync_failure_probability": None
+                for k, system in scn.systems.named.items()
+                if system.sync_failure_probability is not None
+            },
+        }
         if any(s.degraded for s in scn.systems.named.values()):
             out["system_degradation"] = {
                 f"systems.named.{k}.degraded": [] for k in scn.systems.named
@@ -107,17 +115,22 @@ def attribute_lateness(
     reps: int = 3,
     seed: int | None = None,
     workers: int | None = 1,
+    replications: Sequence[int] | None = None,
 ) -> pd.DataFrame:
     """Share of late dossiers each counterfactual would have made on time.
+
+    Replications ``0 .. reps - 1``, or the given ``replications`` (e.g. those of a run
+    folder's manifest; ``reps`` is then ignored).
 
     Returns one row per (replication, month of resolution or "all", cause) with the number
     of late dossiers in the scenario, how many of them are on time in the counterfactual, and
     that share.
     """
     seed = scn.run.seed if seed is None else seed
+    numbers = list(range(reps)) if replications is None else [int(r) for r in replications]
     variants = {"scenario": scn, **counterfactuals(scn)}
-    tasks = [RepTask(v, r, seed, True) for v in variants.values() for r in range(reps)]
-    keys = [(name, r) for name in variants for r in range(reps)]
+    tasks = [RepTask(v, r, seed, True) for v in variants.values() for r in numbers]
+    keys = [(name, r) for name in variants for r in numbers]
     ex = SerialExecutor() if workers == 1 else make_executor(workers)
     frames: dict[tuple[str, int], pd.DataFrame] = {}
     try:
@@ -129,7 +142,7 @@ def attribute_lateness(
     finally:
         ex.close()
     rows = []
-    for r in range(reps):
+    for r in numbers:
         base = frames[("scenario", r)]
         late = _late(base)
         month = pd.Series(

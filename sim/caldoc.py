@@ -124,7 +124,7 @@ def build(scn_path: Path = SCENARIO, results: Path = RESULTS) -> str:
         "```",
         f"tthc-sim screen {rel} --workers 2 --out docs/calibration_abc/screen",
         f"tthc-sim calibrate {rel} --workers 2 --out docs/calibration_abc",
-        "tthc-sim compare scenarios/baseline.yaml scenarios/land_plus2_van_don.yaml \\",
+        "tthc-sim compare scenarios/baseline.yaml scenarios/land_plus2_busiest_branch.yaml \\",
         "    --posterior docs/calibration_abc/posterior.parquet --draws 20 --reps 2",
         "python -m sim.caldoc",
         "```",

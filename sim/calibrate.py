@@ -399,7 +399,8 @@ def calibrate(
         if own:
             ex.close()
     monotone, direction, _ = check_monotone(points)
-    verified = bool(alo <= target <= ahi)
+    band = spec_tolerance(scenario)
+    verified = reproduces(alo, ahi, target, band)
     result = CalibrationResult(
         parameter=parameter,
         target=target,
@@ -424,11 +425,23 @@ def calibrate(
         raise CalibrationFailed(
             f"the fitted value {parameter} = {value:.4f} does not reproduce the target: "
             f"on {verify_reps} fresh replications the on-time rate is {achieved:.4f} with 95% "
-            f"interval [{alo:.4f}, {ahi:.4f}], which excludes {target} (more replications "
-            f"(--reps) or narrower bounds may help)",
+            f"interval [{alo:.4f}, {ahi:.4f}], which excludes {target}"
+            + (f" ± {band}" if band else "")
+            + " (more replications "
+            "(--reps) or narrower bounds may help)",
             result,
         )
     return result
+
+
+def reproduces(low: float, high: float, target: float, tolerance: float = 0.0) -> bool:
+    """Whether an interval [low, high] of the achieved rate meets target ± tolerance."""
+    return bool(low <= target + tolerance and target - tolerance <= high)
+
+
+def spec_tolerance(scn: Scenario) -> float:
+    """``calibration.tolerance`` of ``scn`` (0 without a calibration section)."""
+    return scn.calibration.tolerance if scn.calibration is not None else 0.0
 
 
 def evaluate_verification(

@@ -330,6 +330,23 @@ def build_parser() -> argparse.ArgumentParser:
     )
     pl.add_argument("--plots-dir", type=Path, default=None, help="default RESULTS_DIR/plots")
 
+    ex = sub.add_parser("explain", help="lateness anatomy of a run folder (tthc-sim run --out)")
+    ex.add_argument("results", type=Path, metavar="RESULTS_DIR")
+    ex.add_argument(
+        "--counterfactual",
+        action="store_true",
+        help="also rerun the replications without each source of delay (slow)",
+    )
+    ex.add_argument(
+        "--workers", type=_workers, default=1, help="processes for --counterfactual (0 = all)"
+    )
+    ex.add_argument("--json", action="store_true", help="print one JSON object and nothing else")
+    ex.add_argument("--out", type=Path, default=None, help="folder for the CSV tables and plots")
+    ex.add_argument(
+        "--format", dest="formats", nargs="+", choices=("png", "svg"), default=["png", "svg"]
+    )
+    _add_lang_arg(ex)
+
     ap = sub.add_parser("app", help="start the planner's workbench (web page)")
     ap.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     ap.add_argument("--port", type=_port, default=8501, help="TCP port (default 8501)")
@@ -1162,6 +1179,26 @@ def cmd_plot(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_explain(args: argparse.Namespace) -> int:
+    from sim.explain import explain, render_text, write_anatomy
+    from sim.outputs import finish_folder
+
+    if args.out is not None:
+        _out_dir(args.out, kind="explain")
+    anatomy = explain(args.results, counterfactual=args.counterfactual, workers=args.workers)
+    if args.out is not None:
+        write_anatomy(anatomy, args.out, args.formats)
+        finish_folder(args.out)
+    if args.json:
+        _warn_note(anatomy.interval_note)
+        sys.stdout.write(dumps(anatomy.to_json()) + "\n")
+        return 0
+    print(render_text(anatomy, _console_lang(args)))
+    if args.out is not None:
+        print("\n" + label("exp_written", _console_lang(args), out=args.out))
+    return 0
+
+
 def cmd_app(args: argparse.Namespace) -> int:
     """Start the Streamlit server of :mod:`sim.app.main` (replaces this process)."""
     import importlib.util
@@ -1222,6 +1259,7 @@ COMMANDS = {
     "screen": cmd_screen,
     "sweep": cmd_sweep,
     "plot": cmd_plot,
+    "explain": cmd_explain,
     "app": cmd_app,
 }
 

@@ -41,6 +41,19 @@ class Clocks:
     slow_to_receive: np.ndarray  # float: 1 slow, 0 not, NaN not online or limit not reached
 
 
+def sync_failure_probabilities(scn: Scenario, layout: Layout) -> np.ndarray:
+    """Per procedure (layout order), the chance that a dossier's synchronisation with the
+    national portal fails: ``systems.sync_failure_probability``, or the
+    ``sync_failure_probability`` of the named system whose procedures include it (the last
+    such system named wins)."""
+    p = np.full(len(layout.procedure_ids), scn.systems.sync_failure_probability)
+    for system in scn.systems.named.values():
+        if system.sync_failure_probability is not None:
+            for name in system.procedures:
+                p[layout.procedure_ids.index(name)] = system.sync_failure_probability
+    return p
+
+
 def clocks(out: RepOutput, scn: Scenario, layout: Layout, cal: WorkingCalendar) -> Clocks:
     """Recorded deadlines and closing times of a replication (see the module doc)."""
     ds, r, dr = out.dossiers, out.records.arrays(), out.draws
@@ -51,7 +64,7 @@ def clocks(out: RepOutput, scn: Scenario, layout: Layout, cal: WorkingCalendar) 
     zeros = np.zeros(n)
     sync_wait = zeros
     if scn.systems.enabled and dr is not None and len(dr.sync_u):
-        sync_p = scn.systems.sync_failure_probability
+        sync_p = sync_failure_probabilities(scn, layout)[ds.procedure]
         fails = dr.sync_u < sync_p
         if scn.systems.sync_procedures is not None:
             ids = [layout.procedure_ids.index(p) for p in scn.systems.sync_procedures]
@@ -74,7 +87,8 @@ def clocks(out: RepOutput, scn: Scenario, layout: Layout, cal: WorkingCalendar) 
         asked = ~np.isnan(r["supplement_request"])
         asked &= dr.supplement_counted_u < rc.supplement_wait_counted_probability
         first = r["reception_end"].copy()
-        if scn.reception.online_clock_start == "earlier_of_reception_and_limit":
+        legal_start = scn.reception.online_clock_start == "earlier_of_reception_and_limit"
+        if legal_start and not rc.starts_at_reception:
             limit = ds.arrival + scn.reception.online_receive_within_working_hours * 60.0
             first = np.where((ds.channel != IN_PERSON) & (limit < first), limit, first)
         first_due = np.full(n, np.nan)
@@ -85,6 +99,15 @@ def clocks(out: RepOutput, scn: Scenario, layout: Layout, cal: WorkingCalendar) 
         counted = dr.financial_counted_u < rc.financial_wait_counted_probability
         financial_counted = np.where(counted, financial, 0.0)
         recorded = np.where(asked, first_due, legal - financial) + (financial - financial_counted)
+        if legal_start and rc.starts_at_reception:
+            # the system counts an online dossier from its reception, not from the limit
+            late_receipt = ~asked & (r["clock_start"] < r["reception_end"])
+            if late_receipt.any():
+                days = layout.deadline_days[ds.procedure[late_receipt]]
+                shift = cal.deadlines(r["reception_end"][late_receipt], days) - cal.deadlines(
+                    r["clock_start"][late_receipt], days
+                )
+                recorded[late_receipt] += shift
     closed = resolved + sync_wait + closing_lag
     within = scn.reception.online_receive_within_working_hours * 60.0
     online = ds.channel == ONLINE

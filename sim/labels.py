@@ -676,6 +676,164 @@ LABELS: dict[str, tuple[str, str]] = {
         "CHƯA đạt (ít hơn {min_reps} lần lặp; giới hạn --max-reps {max_reps})",
     ),
     # ---------------------------------------------------------------- end of console block
+    # ---------------------------------------------------------------- lateness anatomy (explain)
+    "cause_land_external": (
+        "Commune confirmation or other agency (land)",
+        "Chờ xác nhận của xã hoặc ý kiến cơ quan khác (đất đai)",
+    ),
+    "cause_financial_obligation": (
+        "Tax notice and payment",
+        "Chờ thông báo và thực hiện nghĩa vụ tài chính",
+    ),
+    "cause_data_sync": ("Failed data synchronisation", "Lỗi đồng bộ dữ liệu"),
+    "cause_signing": ("Waiting for the leader's signature", "Chờ lãnh đạo ký"),
+    "cause_closing_lag": ("Closed late in the system", "Kết thúc hồ sơ trên hệ thống muộn"),
+    "exp_head": (
+        "Lateness anatomy: scenario {scenario}, {reps} replications (seed {seed}); "
+        "clocks: {clocks} (headline: {headline})",
+        "Giải phẫu trễ hạn: kịch bản {scenario}, {reps} lần lặp (hạt giống {seed}); "
+        "đồng hồ: {clocks} (chính: {headline})",
+    ),
+    "exp_clock_legal": ("legal", "luật định"),
+    "exp_clock_recorded": ("recorded", "hệ thống một cửa"),
+    "exp_total": (
+        "Late per replication (resolved after the deadline), {clock} clock: {late} "
+        "[{low}, {high}]; on time {rate} [{rate_low}, {rate_high}]",
+        "Hồ sơ trễ hạn mỗi lần lặp (giải quyết sau hạn), đồng hồ {clock}: {late} "
+        "[{low}, {high}]; đúng hạn {rate} [{rate_low}, {rate_high}]",
+    ),
+    "exp_open_overdue": (
+        "Open past the deadline at the end, {clock} clock: {value} [{low}, {high}] per replication",
+        "Chưa giải quyết và đã quá hạn cuối kỳ, đồng hồ {clock}: {value} [{low}, {high}] "
+        "mỗi lần lặp",
+    ),
+    "exp_view_cause": ("Late dossiers by cause", "Hồ sơ trễ hạn theo nguyên nhân"),
+    "exp_view_procedure": ("Late dossiers by procedure", "Hồ sơ trễ hạn theo thủ tục"),
+    "exp_view_unit_type": ("Late dossiers by unit type", "Hồ sơ trễ hạn theo loại đơn vị"),
+    "exp_view_month": (
+        "Late dossiers by month of resolution",
+        "Hồ sơ trễ hạn theo tháng giải quyết",
+    ),
+    "exp_clock_suffix": ("{clock} clock", "đồng hồ {clock}"),
+    "exp_level": ("level", "nhóm"),
+    "exp_late": ("late per rep", "trễ mỗi lần lặp"),
+    "exp_share": ("share of late", "tỷ trọng trong trễ hạn"),
+    "exp_rate": ("late rate", "tỷ lệ trễ"),
+    "exp_low": ("low", "dưới"),
+    "exp_high": ("high", "trên"),
+    "exp_all": ("all", "tất cả"),
+    "exp_land_head": (
+        "Land's use of its deadline ({clock} clock; {dossiers} dossiers per replication): "
+        "working time used / working time allowed",
+        "Mức sử dụng thời hạn của hồ sơ đất đai (đồng hồ {clock}; {dossiers} hồ sơ mỗi lần "
+        "lặp): thời gian làm việc đã dùng / thời hạn",
+    ),
+    "exp_statistic": ("statistic", "chỉ số"),
+    "exp_mean": ("mean", "trung bình"),
+    "exp_q10": ("10th percentile", "phân vị 10"),
+    "exp_q50": ("median", "trung vị"),
+    "exp_q90": ("90th percentile", "phân vị 90"),
+    "exp_q99": ("99th percentile", "phân vị 99"),
+    "exp_above_50": ("share above 50%", "tỷ lệ dùng quá 50%"),
+    "exp_above_80": ("share above 80%", "tỷ lệ dùng quá 80%"),
+    "exp_above_100": ("share above 100% (late)", "tỷ lệ dùng quá 100% (trễ hạn)"),
+    "exp_facts_head": (
+        "The model against the reported facts (reported figures: {source}):",
+        "Mô hình so với số liệu đã công bố (nguồn số liệu: {source}):",
+    ),
+    "exp_fact": ("fact", "chỉ tiêu"),
+    "exp_model": ("model", "mô hình"),
+    "exp_reported": ("reported", "công bố"),
+    "exp_range": ("range", "khoảng"),
+    "exp_within": ("within?", "trong khoảng?"),
+    "exp_source": ("source", "nguồn"),
+    "exp_yes": ("yes", "có"),
+    "exp_no": ("NO", "KHÔNG"),
+    "exp_na": ("n/a", "không xác định"),
+    "exp_cf_head": (
+        "Causes by counterfactual (headline clock; share of late dossiers on time without):",
+        "Nguyên nhân theo phản thực tế (đồng hồ chính; tỷ lệ hồ sơ trễ sẽ đúng hạn nếu không có):",
+    ),
+    "exp_cf_cause": ("without", "nếu không có"),
+    "exp_rescued": ("on time without it", "sẽ đúng hạn"),
+    "exp_written": ("Lateness anatomy written to {out}/", "Giải phẫu trễ hạn đã ghi vào {out}/"),
+    "exp_axis_late": ("Late dossiers per replication", "Hồ sơ trễ hạn mỗi lần lặp"),
+    "exp_axis_use": (
+        "Working time used / deadline (1 = the whole deadline)",
+        "Thời gian đã dùng / thời hạn (1 = toàn bộ thời hạn)",
+    ),
+    "exp_axis_share_land": ("Share of land dossiers", "Tỷ lệ hồ sơ đất đai"),
+    "exp_title_view": (
+        "{view}: mean over {reps} replications, 95% interval ({scenario})",
+        "{view}: trung bình {reps} lần lặp, khoảng tin cậy 95% ({scenario})",
+    ),
+    "exp_title_land": (
+        "Land's use of its deadline, {clock} clock ({scenario}, {reps} replications)",
+        "Mức sử dụng thời hạn của hồ sơ đất đai, đồng hồ {clock} ({scenario}, {reps} lần lặp)",
+    ),
+    "exp_title_facts": (
+        "Model (dot, 95% interval) against the reported range (band) and value (bar)",
+        "Mô hình (chấm, khoảng tin cậy 95%) so với khoảng công bố (dải) và giá trị công bố (vạch)",
+    ),
+    "exp_axis_facts": (
+        "Position in the reported range (0 = its low end, 1 = its high end)",
+        "Vị trí trong khoảng công bố (0 = đầu dưới, 1 = đầu trên)",
+    ),
+    "exp_no_land": ("no land dossier resolved", "không có hồ sơ đất đai được giải quyết"),
+    "tgt_recorded_on_time_rate": (
+        "On-time rate, recorded (Q3 2025)",
+        "Tỷ lệ đúng hạn theo hệ thống (quý III/2025)",
+    ),
+    "tgt_province_volume": ("Dossiers received, province", "Số hồ sơ tiếp nhận toàn tỉnh"),
+    "tgt_hong_gai_july_volume": (
+        "Hồng Gai dossiers, July",
+        "Số hồ sơ của phường Hồng Gai, tháng 7",
+    ),
+    "tgt_hong_gai_july_vertical_share": (
+        "Hồng Gai, vertical-agency share, July",
+        "Hồng Gai, tỷ lệ hồ sơ của cơ quan ngành dọc, tháng 7",
+    ),
+    "tgt_july_september_late_ratio": (
+        "Late rate, July over September",
+        "Tỷ lệ trễ tháng 7 so với tháng 9",
+    ),
+    "tgt_open_at_end_share": (
+        "Open at the end of the quarter / received",
+        "Hồ sơ tồn cuối quý / tiếp nhận",
+    ),
+    "tgt_land_late_share": ("Land's share of late dossiers", "Tỷ trọng đất đai trong hồ sơ trễ"),
+    "tgt_land_change_on_time_rate": (
+        "Land change registration on time",
+        "Đăng ký biến động đất đai đúng hạn",
+    ),
+    "tgt_late_system_or_sync_share": (
+        "Late with a system or data-sync cause",
+        "Trễ do hệ thống hoặc đồng bộ dữ liệu",
+    ),
+    "tgt_late_waiting_supplement_or_payment_share": (
+        "Late waiting for supplements or payments",
+        "Trễ do chờ bổ sung hoặc nghĩa vụ tài chính",
+    ),
+    "cf_network": ("outages and slow periods (perfect network)", "sự cố và chậm mạng"),
+    "cf_supplements": ("supplements (complete dossiers)", "yêu cầu bổ sung (hồ sơ đầy đủ)"),
+    "cf_staffing": ("staff shortage (ample staff)", "thiếu cán bộ (đủ cán bộ)"),
+    "cf_land_external": (
+        "commune confirmation or other agency (land)",
+        "xác nhận của xã hoặc ý kiến cơ quan khác (đất đai)",
+    ),
+    "cf_financial_obligation": ("tax notice and payment", "thông báo và nộp nghĩa vụ tài chính"),
+    "cf_data_sync": ("failed data synchronisation", "lỗi đồng bộ dữ liệu"),
+    "cf_system_degradation": ("degraded software periods", "thời gian phần mềm chạy chậm"),
+    "cf_signing": ("signing sessions", "phiên ký của lãnh đạo"),
+    "cf_closing_lag": ("closing lag in the system", "kết thúc hồ sơ trên hệ thống muộn"),
+    "cf_recorded_waits": (
+        "waits the recorded clock counts",
+        "thời gian chờ mà hệ thống vẫn tính",
+    ),
+    "tgt_slow_to_receive_share": (
+        "Online dossiers slow to receive",
+        "Hồ sơ trực tuyến tiếp nhận chậm",
+    ),
 }
 
 

@@ -53,7 +53,7 @@ Same seed, same numbers.
 from __future__ import annotations
 
 import math
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from collections import deque
 from collections.abc import Callable
 from typing import Any, NamedTuple
@@ -66,6 +66,7 @@ from simpy.events import NORMAL, URGENT
 from sim.calendar import WorkingCalendar
 from sim.demand import IN_PERSON, Dossiers, MechanismDraws, draw_mechanisms, generate
 from sim.network import NetworkState, build_network
+from sim.overtime import apply_overtime
 from sim.records import Layout, Records, RepOutput
 from sim.rng import stream
 from sim.scenario import Network, Scenario, parse_clock, staff_count
@@ -180,6 +181,13 @@ def build_layout(scn: Scenario) -> Layout:
             )
 
     agency_pool = _agency_pools(scn, frame, codes, add)
+    task_force = None
+    ib = scn.initial_backlog
+    if ib.enabled and ib.task_force_officers > 0:
+        task_force = np.full(len(codes), NO_POOL, dtype=np.int64)
+        for code in dict.fromkeys(e.unit for e in ib.entries if e.unit in codes):
+            u = codes.index(code)
+            task_force[u] = add(f"{code}/task_force", "task_force", u, u, ib.task_force_officers)
 
     n_p, n_u = len(procs), len(codes)
     processing = np.full((n_p, n_u), NO_POOL, dtype=np.int64)
@@ -222,6 +230,7 @@ def build_layout(scn: Scenario) -> Layout:
         deadline_days=np.array([p.deadline_working_days for p in procs], dtype=np.int64),
         interactions=inter,
         reception_groups=_reception_groups(scn, frame, reception),
+        task_force_pool=task_force,
     )
 
 
@@ -344,7 +353,11 @@ def simulate(
     pools = [Pool(*spec) for spec in layout.pool_specs]
     for pool, c in zip(pools, caps, strict=True):
         pool.set_capacity(int(c[0]))
-    _Runner(scn, env, pools, layout, net, cal, ds, draws, rec, horizon_end).start()
+    runner = _Runner(scn, env, pools, layout, net, cal, ds, draws, rec, horizon_end)
+    runner.held_sessions = held_signing_sessions(
+        scn, cal, len(layout.codes), n_work_days, seed, rep
+    )
+    runner.start()
     if n_work_days > 1:
         env.process(_staff_days(env, pools, caps, n_work_days, L))
     env.run(until=horizon_end)
@@ -359,6 +372,7 @@ def simulate(
     draws.tax_notice_delay = draws.payment_delay = draws.printing = empty
     for pool in pools:
         pool.settle(horizon_end)
+    apply_overtime(scn, layout, ds, rec, L)
     events = _events_scheduled(env)
     frame = pd.DataFrame(
         {
@@ -686,6 +700,29 @@ def _next_session(now: float, day_minutes: float, offsets: list[float]) -> float
     return (day + 1) * day_minutes + offsets[0]
 
 
+def held_signing_sessions(
+    scn: Scenario, cal: WorkingCalendar, n_units: int, n_days: int, seed: int, rep: int
+) -> list[list[float]] | None:
+    """Per unit, the working-clock times of the signing sessions its leader holds (None when
+    every session is held: ``signing.meeting_probability`` is 0).
+
+    Session ``k`` of working day ``d`` at unit ``u`` is missed for a meeting when
+    ``u[u, d, k] < meeting_probability``, the uniforms drawn from the ``signing_meetings``
+    stream in the order unit, day, session; one day past the horizon is included so that
+    every dossier ready before the end finds a session. Raising the probability only removes
+    sessions (common random numbers).
+    """
+    sg = scn.signing
+    if not sg.enabled or sg.meeting_probability <= 0.0:
+        return None
+    L = cal.day_minutes
+    offsets = sorted({_working_offset(cal.sessions, parse_clock(t)) for t in sg.session_times})
+    days = n_days + 1
+    u = stream(seed, rep, "signing_meetings").random((n_units, days, len(offsets)))
+    times = np.arange(days)[:, None] * L + np.asarray(offsets)[None, :]
+    return [times[u[k] >= sg.meeting_probability].tolist() for k in range(n_units)]
+
+
 class _Runner:
     """Binds the per-run state and schedules the arrival source. Hot path: keep it lean.
 
@@ -721,6 +758,7 @@ class _Runner:
         self.ds = ds
         self.rec = rec
         self.horizon_end = horizon_end
+        self.held_sessions: list[list[float]] | None = None
 
     def start(self) -> None:
         """Schedule the arrival source at time 0, as urgent as a process's initialisation.
@@ -795,19 +833,33 @@ class _Runner:
         ]
         transfer = self._processing_steps(timing, stages, after_check)
         self._transfer = transfer
+        self._stages = stages
         return self._reception_steps(stages, transfer)
 
     def _inherit_step(self) -> Callable[[int], None]:
         """Start inherited dossier ``i`` at time 0: already received, its deadline given."""
         env, ds, rec, transfer = self.env, self.ds, self.rec, self._transfer
         due, receiving = _column(ds.inherited_due), _column(ds.receiving)
+        procedure, processing_minutes = _column(ds.procedure), _column(ds.processing_minutes)
+        task_force = self.layout.task_force_pool
+        interactions = self.layout.interactions.tolist()
+        acquire, processed = self._stages.acquire, self._processed
 
         def inherit(i: int) -> None:
             rec.reception_start[i] = rec.reception_end[i] = rec.clock_start[i] = 0.0
             rec.wait_queue[i] = rec.wait_network[i] = 0.0
             rec.deadline[i] = due[i]
             rec.received_by[i] = receiving[i]
-            transfer(_Dossier(env, i))
+            d = _Dossier(env, i)
+            team = NO_POOL if task_force is None else int(task_force[receiving[i]])
+            if team >= 0 and processing_minutes[i] == processing_minutes[i]:
+                # examined by the unit's backlog task force instead of the regular officers
+                d.pu = receiving[i]
+                p = procedure[i]
+                minutes = processing_minutes[i]
+                acquire(d, self.pools[team], True, minutes, interactions[p][2], processed, 0.0)
+            else:
+                transfer(d)
 
         return inherit
 
@@ -1009,6 +1061,7 @@ class _Runner:
             wait_network[i] += d.netw
             after_check[procedure[i]](d)
 
+        self._processed = processed
         return transfer
 
     def _approval_steps(self, stages: _Stages) -> Step:
@@ -1043,6 +1096,8 @@ class _Runner:
         offsets = sorted({_working_offset(sessions, parse_clock(t)) for t in sg.session_times})
         approval_start, resolved, wait_signing = rec.approval_start, rec.resolved, rec.wait_signing
         wait_queue, wait_network = rec.wait_queue, rec.wait_network
+        held = self.held_sessions
+        far = self.horizon_end + 2 * L  # no session held before the end: never signed
 
         def approval(d: _Dossier) -> None:
             i = d.i
@@ -1052,7 +1107,12 @@ class _Runner:
                 resolved[i] = env.now
             elif in_sessions[p]:
                 now = env.now
-                session = _next_session(now, L, offsets)
+                if held is None:
+                    session = _next_session(now, L, offsets)
+                else:
+                    times = held[d.pu]
+                    k = bisect_left(times, now)
+                    session = times[k] if k < len(times) else far
                 wait_signing[i] = session - now
                 d.callbacks = [sign]
                 schedule(d, NORMAL, session - now)
@@ -1064,7 +1124,13 @@ class _Runner:
             i = d.i
             p = procedure[i]
             pool = pools[approval_pool[p][d.pu]]
-            acquire(d, pool, True, approval_minutes[i], interactions[p][3], approved, env.now)
+            acquire(d, pool, True, approval_minutes[i], interactions[p][3], signed, env.now)
+
+        def signed(d: _Dossier) -> None:
+            # the queue at the leader after the session is part of the wait for the signature
+            wait_signing[d.i] += d.qw
+            d.qw = 0.0
+            approved(d)
 
         def approved(d: _Dossier) -> None:
             release(d.pool)

@@ -213,7 +213,7 @@ class ParquetSink:
 #: hidden record of a command writing into a folder (what it owns), removed when it finishes
 UNFINISHED = ".tthc-sim.unfinished.tmp"
 #: manifest kinds of the commands that write result folders
-KINDS = ("run", "comparison", "sweep", "calibrate")
+KINDS = ("run", "comparison", "sweep", "calibrate", "explain")
 _STORE_MARK = "sweep.json"  # a sweep's store, even before its first manifest
 
 

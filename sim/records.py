@@ -48,6 +48,7 @@ class Records:
     wait_external: array[float]  # land: commune confirmation / other agency (calendar)
     wait_financial: array[float]  # land: tax notice and payment (calendar)
     wait_signing: array[float]  # waiting for the leader's next signing session
+    after_close: array[float]  # overtime minutes worked after the close (sim.overtime)
 
     @classmethod
     def allocate(cls, n: int) -> Records:
@@ -75,6 +76,7 @@ class Layout:
     deadline_days: np.ndarray
     interactions: np.ndarray  # (procedure, 4): reception, transfer, processing, approval
     reception_groups: list[list[int]]  # per unit: reception pools its online dossiers may use
+    task_force_pool: np.ndarray | None = None  # per unit: the backlog task force's pool or -1
 
 
 @dataclass

@@ -187,6 +187,7 @@ def dossier_frame(
             "wait_signing_minutes": np.nan_to_num(r["wait_signing"]),
             "wait_sync_minutes": ck.sync_wait,
             "closing_lag_minutes": ck.closing_lag,
+            "after_close_minutes": np.nan_to_num(r["after_close"]),
             "desk_wait_minutes": np.where(
                 ds.channel == IN_PERSON, r["reception_start"] - ds.arrival, np.nan
             ),
@@ -302,6 +303,7 @@ def rep_tables(
         "late": n_res - n_on,
         "open": int((~resolved).sum()),
         "open_overdue": int(df["open_overdue"].sum()),
+        "finished_after_close": int((df["after_close_minutes"] > 0).sum()),
         "on_time_rate": n_on / n_res if n_res else float("nan"),
         "legal_on_time_rate": int(df["legal_on_time"].sum()) / n_res if n_res else float("nan"),
         "recorded_on_time_rate": (

@@ -74,6 +74,7 @@ _COUNTS = frozenset(
         "late",
         "open",
         "open_overdue",
+        "finished_after_close",
         "events",
         "dossiers",
         "late_per_rep",

@@ -33,7 +33,7 @@ OFF = {
 @pytest.fixture(scope="module")
 def quick() -> Scenario:
     """The quick scenario with the baseline's lateness mechanisms switched back on."""
-    base = load_scenario(SCEN / "lateness_mechanisms.yaml")
+    base = load_scenario(SCEN / "baseline.yaml")
     raw = base.to_dict()
     return load_scenario(SCEN / "validation" / "quick.yaml").with_changes(
         {
@@ -41,6 +41,10 @@ def quick() -> Scenario:
             "initial_backlog": {"enabled": False},
             "staffing.availability_factor_by_role": raw["staffing"]["availability_factor_by_role"],
             "demand.share_multipliers_by_unit": raw["demand"]["share_multipliers_by_unit"],
+            # the knobs tested on their own below start neutral here (less noise elsewhere)
+            "systems.named.land_information.sync_failure_probability": None,
+            "signing.meeting_probability": 0.0,
+            "recorded_clock.starts_at_reception": False,
         }
     )
 
@@ -158,7 +162,7 @@ def test_slower_tax_notices_raise_recorded_not_legal_land_lateness(quick: Scenar
         }
     )
     slow = base.with_changes(
-        {"land_route.tax_notice_delay_days": {"dist": "lognormal", "mean": 6.0, "cv": 0.8}}
+        {"land_route.tax_notice_delay_days": {"dist": "lognormal", "mean": 10.0, "cv": 0.8}}
     )
     a, b = _runs(base), _runs(slow)
     rec = _per_rep(b, lambda t: _late_land(t, "recorded")) - _per_rep(
@@ -379,3 +383,206 @@ def test_named_system_outage_stops_only_its_procedures(quick: Scenario) -> None:
         ra["wait_network"][~land], rb["wait_network"][~land], rtol=1e-12, atol=1e-9
     )
     assert np.nansum(rb["wait_network"][land]) > np.nansum(ra["wait_network"][land]) + 600
+
+
+# ------------------------------------------------------------ overtime, meetings, sync, receipt
+
+SAME_DAY = ["copy_certification", "birth_registration"]
+
+
+def test_overtime_finishes_due_work_that_evening_within_the_allowance(quick: Scenario) -> None:
+    """Dossiers finished in overtime were ready by the close, would have ended the next
+    working day, and end at the close; each pool's overtime stays within its allowance;
+    no dossier on time without overtime becomes late with it."""
+    # short-staffed, so that some same-day work misses the close
+    base = quick.with_changes({"staffing.availability": 0.6})
+    minutes = 20.0
+    on = base.with_changes(
+        {
+            "overtime.enabled": True,
+            "overtime.procedures": SAME_DAY,
+            "overtime.minutes_per_officer": minutes,
+        }
+    )
+    layout, cal = build_layout(quick), horizon_calendar(quick)
+    L = cal.day_minutes
+    total = 0
+    for rep in range(2):
+        a = simulate(base, rep, layout=layout, cal=cal)
+        b = simulate(on, rep, layout=layout, cal=cal)
+        ra, rb = a.records.arrays(), b.records.arrays()
+        done = rb["after_close"] > 0
+        total += int(done.sum())
+        ids = [layout.procedure_ids.index(p) for p in SAME_DAY]
+        assert np.isin(b.dossiers.procedure[done], ids).all()
+        due = ra["deadline"][done]
+        np.testing.assert_array_equal(rb["resolved"][done], due)
+        assert np.all(ra["resolved"][done] > due) and np.all(ra["resolved"][done] <= due + L)
+        assert np.all(ra["processing_end"][done] <= due)
+        # allowance: officers of the approving pool times the minutes, per pool and day
+        staff = np.array([s[4] for s in layout.pool_specs])
+        p = b.dossiers.procedure[done]
+        unit = np.where(
+            layout.handled_by[p] == 1, b.dossiers.home[done], b.dossiers.receiving[done]
+        )
+        pool = layout.approval_pool[p, unit]
+        day = np.rint(due / L).astype(int)
+        used: dict[tuple[int, int], float] = {}
+        for k, d, m in zip(pool, day, rb["after_close"][done], strict=True):
+            used[(k, d)] = used.get((k, d), 0.0) + m
+        assert all(v <= staff[k] * minutes + 1e-9 for (k, _), v in used.items())
+        # nobody else moves, and nobody on time becomes late
+        np.testing.assert_array_equal(ra["resolved"][~done], rb["resolved"][~done])
+        on_a = ra["resolved"] <= ra["deadline"]
+        on_b = rb["resolved"] <= rb["deadline"]
+        assert not np.any(on_a & ~on_b)
+    assert total > 0
+
+
+def test_overtime_allowance_is_monotone(quick: Scenario) -> None:
+    """More minutes per officer never finish fewer dossiers in overtime."""
+    counts = []
+    for m in (0.0, 10.0, 60.0):
+        scn = quick.with_changes(
+            {
+                "staffing.availability": 0.6,
+                "overtime.enabled": True,
+                "overtime.procedures": SAME_DAY,
+                "overtime.minutes_per_officer": m,
+            }
+        )
+        counts.append(_runs(scn, 1)[0][1].kpis.iloc[0]["finished_after_close"])
+    assert counts[0] == 0 and counts[0] <= counts[1] <= counts[2] and counts[2] > 0, counts
+
+
+def test_signing_meetings_cancel_sessions(quick: Scenario) -> None:
+    """A leader always in meetings signs nothing; sometimes in meetings, dossiers wait
+    longer for their signature; arrivals and work are unchanged."""
+    sg = quick.signing.procedures
+    layout = build_layout(quick)
+    ids = [layout.procedure_ids.index(p) for p in sg]
+    runs = {}
+    for p in (0.0, 0.5, 1.0):
+        scn = quick.with_changes({"signing.meeting_probability": p, "signing.delegation": False})
+        runs[p] = _runs(scn, 1)[0][0]
+    r1 = runs[1.0].records.arrays()
+    signing = np.isin(runs[1.0].dossiers.procedure, ids)
+    assert np.isnan(r1["resolved"][signing]).all()
+    r0 = runs[0.0].records.arrays()
+    assert (
+        np.isnan(r1["resolved"][~signing]).mean() < np.isnan(r0["resolved"][~signing]).mean() + 0.05
+    )
+    w0 = np.nanmean(runs[0.0].records.arrays()["wait_signing"])
+    w5 = np.nanmean(runs[0.5].records.arrays()["wait_signing"])
+    assert w5 > w0 * 1.2, (w0, w5)
+    np.testing.assert_array_equal(runs[0.0].dossiers.arrival, runs[1.0].dossiers.arrival)
+
+
+def test_wait_for_signature_includes_the_queue_at_the_leader(quick: Scenario) -> None:
+    """For a signed dossier, approval starts when its wait for the signature ends."""
+    scn = quick.with_changes({"signing.delegation": False})
+    o = _runs(scn, 1)[0][0]
+    r = o.records.arrays()
+    layout = build_layout(quick)
+    ids = [layout.procedure_ids.index(p) for p in quick.signing.procedures]
+    signed = np.isin(o.dossiers.procedure, ids) & ~np.isnan(r["approval_start"])
+    signed &= ~np.isnan(r["processing_end"])
+    assert signed.sum() > 100
+    np.testing.assert_allclose(
+        r["approval_start"][signed] - r["processing_end"][signed],
+        r["wait_signing"][signed],
+        atol=1e-6,
+    )
+
+
+def test_named_system_sync_probability_applies_to_its_procedures_only(quick: Scenario) -> None:
+    scn = quick.with_changes(
+        {
+            "systems.sync_failure_probability": 0.0,
+            "systems.named.land_information.sync_failure_probability": 1.0,
+        }
+    )
+    t = _runs(scn, 1)[0][1]
+    d = t.dossiers
+    assert d is not None
+    done = d["status"] == "resolved"
+    land = d["procedure"].isin(LAND)
+    assert (d.loc[done & land, "wait_sync_minutes"] > 0).all()
+    assert (d.loc[~land, "wait_sync_minutes"] == 0).all()
+
+
+def test_recorded_clock_can_start_at_reception(quick: Scenario) -> None:
+    """Counting online dossiers from their reception moves recorded deadlines later (never
+    earlier), only for dossiers received after the receive-within limit."""
+    short = quick.with_changes(
+        {
+            "reception.online_receive_within_working_hours": 0.5,
+            "recorded_clock.supplement_wait_counted_probability": 0.0,
+        }
+    )
+    a = _runs(short.with_changes({"recorded_clock.starts_at_reception": False}), 1)[0][1]
+    b = _runs(short.with_changes({"recorded_clock.starts_at_reception": True}), 1)[0][1]
+    da, db = a.dossiers, b.dossiers
+    assert da is not None and db is not None
+    shift = (db["recorded_deadline_at"] - da["recorded_deadline_at"]).dt.total_seconds()
+    assert (shift.dropna() >= 0).all()
+    moved = shift > 0
+    assert moved.sum() > 0
+    assert (db.loc[moved, "received_at"] > db.loc[moved, "clock_start_at"]).all()
+    assert (da["legal_on_time"] == db["legal_on_time"]).all()
+    ka, kb = a.kpis.iloc[0], b.kpis.iloc[0]
+    assert kb["recorded_on_time_rate"] >= ka["recorded_on_time_rate"]
+
+
+def test_switched_off_section_settings_are_warned() -> None:
+    from sim.scenario import scenario_warnings
+
+    scn = load_scenario(SCEN / "validation" / "quick.yaml").with_changes(
+        {"overtime.minutes_per_officer": 45.0, "signing.meeting_probability": 0.3}
+    )
+    lines = scenario_warnings(scn)
+    assert any(
+        w.startswith("overtime.minutes_per_officer: overtime is switched off") for w in lines
+    )
+    assert any(w.startswith("signing.meeting_probability: signing is switched off") for w in lines)
+
+
+@pytest.mark.parametrize(
+    ("changes", "field"),
+    [
+        ({"overtime.enabled": True, "overtime.procedures": []}, "overtime.procedures"),
+        ({"overtime.procedures": ["copy_certfication"]}, "overtime.procedures"),
+        ({"overtime.minutes_per_officer": 600}, "overtime.minutes_per_officer"),
+        ({"signing.meeting_probability": 1.5}, "signing.meeting_probability"),
+        (
+            {"systems.named.land_information.sync_failure_probability": -0.1},
+            "sync_failure_probability",
+        ),
+    ],
+)
+def test_bad_overtime_and_meeting_settings_name_the_field(
+    quick: Scenario, changes: dict[str, Any], field: str
+) -> None:
+    with pytest.raises(ScenarioError, match=field.replace(".", r"\.")):
+        quick.with_changes(changes)
+
+
+def test_backlog_task_force_takes_the_inherited_dossiers(quick: Scenario) -> None:
+    """A task force examines every inherited dossier and only those; a large one clears
+    them sooner and relieves the branch's queue for new land dossiers."""
+    base = quick.with_changes({**BACKLOG, "staffing.availability": 0.7})
+    team = base.with_changes({"initial_backlog.task_force_officers": 40})
+    layout = build_layout(team)
+    names = [spec[0] for spec in layout.pool_specs]
+    assert names.count("QN11/task_force") == 1 and sum("task_force" in n for n in names) == 1
+    (a, _), (b, _) = _runs(base, 1)[0], _runs(team, 1)[0]
+    inh = ~np.isnan(b.dossiers.inherited_due)
+    rb, ra = b.records.arrays(), a.records.arrays()
+    served = b.pools.set_index("pool").loc["QN11/task_force", "served"]
+    assert served == np.count_nonzero(~np.isnan(rb["processing_end"][inh]))
+    assert np.nanmean(rb["processing_start"][inh]) < np.nanmean(ra["processing_start"][inh])
+    land = np.isin(b.dossiers.procedure, [layout.procedure_ids.index(p) for p in LAND])
+    new_land = land & ~inh
+    assert np.nanmean(rb["wait_queue"][new_land]) <= np.nanmean(ra["wait_queue"][new_land])
+    with pytest.raises(ScenarioError, match="task_force_officers"):
+        base.with_changes({"initial_backlog.task_force_officers": -1})

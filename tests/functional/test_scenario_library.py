@@ -16,7 +16,9 @@ from sim.units import load_units
 
 ROOT = Path(__file__).resolve().parents[2]
 SCEN = ROOT / "scenarios"
-WHAT_IFS = sorted(p for p in SCEN.glob("*.yaml") if p.name != "baseline.yaml")
+WHAT_IFS = sorted(
+    p for p in SCEN.glob("*.yaml") if p.name not in ("baseline.yaml", "mechanisms_off.yaml")
+)
 SWEEPS = sorted((SCEN / "sweeps").glob("*.yaml"))
 
 
@@ -42,7 +44,7 @@ def test_library_has_the_what_ifs():
     assert len(WHAT_IFS) >= 8
     for wanted in (
         "reception_minus20_wards",
-        "land_plus2_van_don",
+        "land_plus2_busiest_branch",
         "pooling_online_district",
         "links_20mbps",
         "links_50mbps",
@@ -53,8 +55,42 @@ def test_library_has_the_what_ifs():
         "online_90",
         "surge_december",
         "more_phi_dia_gioi",
+        "tax_notices_2x_faster",
+        "signing_delegated",
+        "sync_failures_halved",
+        "land_system_outage_week",
+        "backlog_task_force",
     ):
         assert wanted in names
+
+
+def test_lateness_what_ifs_change_only_their_mechanism(baseline: sim.Scenario):
+    """Each lateness what-if differs from the baseline in its own section only."""
+    base = baseline.to_dict()
+    sections = {
+        "tax_notices_2x_faster": "land_route",
+        "signing_delegated": "signing",
+        "sync_failures_halved": "systems",
+        "land_system_outage_week": "systems",
+        "backlog_task_force": "initial_backlog",
+        "land_plus2_busiest_branch": "agencies",
+    }
+    for name, section in sections.items():
+        mine = load(name).to_dict()
+        moved = {k for k in base if k not in ("name", "description") and mine[k] != base[k]}
+        assert moved == {section}, (name, moved)
+    tax = load("tax_notices_2x_faster").land_route.tax_notice_delay_days
+    assert tax.mean == baseline.land_route.tax_notice_delay_days.mean / 2  # type: ignore[union-attr]
+    halved = load("sync_failures_halved").systems
+    assert halved.sync_failure_probability == baseline.systems.sync_failure_probability / 2
+    land = "land_information"
+    assert (
+        halved.named[land].sync_failure_probability
+        == baseline.systems.named[land].sync_failure_probability / 2  # type: ignore[operator]
+    )
+    down = load("land_system_outage_week").systems.named[land].down
+    assert len(down) == 1 and down[0].end - down[0].start == dt.timedelta(7)
+    assert load("backlog_task_force").initial_backlog.task_force_officers > 0
 
 
 @pytest.mark.parametrize("path", WHAT_IFS, ids=lambda p: p.stem)
@@ -96,9 +132,9 @@ def test_reception_cut_only_in_wards(baseline: sim.Scenario):
 
 def test_land_branch_gets_two_more_officers(baseline: sim.Scenario):
     before = {s[0]: s[4] for s in build_layout(baseline).pool_specs}
-    after = {s[0]: s[4] for s in build_layout(load("land_plus2_van_don")).pool_specs}
+    after = {s[0]: s[4] for s in build_layout(load("land_plus2_busiest_branch")).pool_specs}
     diff = {k: after[k] - before[k] for k in before if after[k] != before[k]}
-    assert diff == {"land_registration@QN53": 2}
+    assert diff == {"land_registration@QN11": 2}
 
 
 def test_network_what_ifs(baseline: sim.Scenario):
@@ -189,4 +225,4 @@ def test_land_what_if_targets_the_busiest_branch(baseline: sim.Scenario):
     res = sim.run(baseline, reps=2, seed=baseline.run.seed, workers=2, keep_dossiers=False)
     land = res.pools[res.pools["kind"] == "land_registration"]
     busiest = land.groupby("pool")["utilisation"].mean().idxmax()
-    assert busiest == "land_registration@QN53"
+    assert busiest == "land_registration@QN11"

@@ -354,3 +354,21 @@ def test_modules_and_functions_of_the_same_name():
     assert callable(fresh.compare) and callable(fresh.calibrate)
     with pytest.raises(ValueError, match="at least two"):
         fresh.compare([])  # calls sim.compare.compare
+
+
+def test_calibration_tolerance_widens_the_verification_band() -> None:
+    """With tolerance 0 the achieved interval must contain the target; with a tolerance it
+    must meet the band target ± tolerance; a bad tolerance is refused."""
+    from sim.calibrate import reproduces, spec_tolerance
+    from sim.scenario import ScenarioError, load_scenario
+
+    assert reproduces(0.984, 0.986, 0.985)
+    assert not reproduces(0.9850, 0.9858, 0.9849)
+    assert reproduces(0.9850, 0.9858, 0.9849, 0.003)
+    assert reproduces(0.9875, 0.9880, 0.985, 0.003)
+    assert not reproduces(0.9881, 0.9890, 0.985, 0.003)
+    assert not reproduces(0.9800, 0.9819, 0.985, 0.003)
+    base = load_scenario(ROOT / "scenarios" / "baseline.yaml")
+    assert spec_tolerance(base) == 0.003
+    with pytest.raises(ScenarioError, match=r"calibration\.tolerance"):
+        base.with_changes({"calibration.tolerance": -0.1})

@@ -93,7 +93,7 @@ def test_agency_staff_must_name_a_branch_host(baseline, quick):
     assert "QN21 (Hồng Gai)" in err.message
     # the host itself is fine, and so is the Vân Đồn scenario shipped with the project
     baseline.with_changes({"agencies.land_registration.staff": {"QN21": 1}})
-    load_scenario(ROOT / "scenarios" / "land_plus2_van_don.yaml")
+    load_scenario(ROOT / "scenarios" / "land_plus2_busiest_branch.yaml")
     # a province-wide agency has one branch
     province = baseline.with_changes({"agencies.vertical_services.serves": "province"})
     (host,) = agency_branches(province, "vertical_services")
