@@ -67,6 +67,7 @@ DOSSIER_PATH = [
     "Pool*",
     "simulate",
     "daily_capacity",
+    "held_signing_sessions",
     "_staff_days",
     "_network_timing",
     "_choose_reception",

@@ -27,6 +27,7 @@ from sim.model import (
     _working_offset,
     build_layout,
     daily_capacity,
+    held_signing_sessions,
     horizon_calendar,
     simulate,
 )
@@ -913,3 +914,96 @@ def test_land_payment_counts_from_the_notice_evening(monkeypatch: pytest.MonkeyP
     _out, r = run(scn, [dossier(0.0)], monkeypatch)
     assert r["wait_financial"][0] == 450.0 - 40.0
     assert r["resolved"][0] == 450.0 + 15.0
+
+
+# ----------------------------------------------------------------------------- more mechanisms
+
+
+def test_simulate_builds_its_own_layout_and_calendar(monkeypatch: pytest.MonkeyPatch) -> None:
+    scn = scenario()
+    _out, r = run(scn, [dossier(60.0)], monkeypatch)  # installs the hand-made dossiers
+    alone = simulate(scn, 0, 1).records.arrays()
+    assert alone["resolved"][0] == r["resolved"][0] == 105.0
+
+
+def test_link_rate_by_unit_type(monkeypatch: pytest.MonkeyPatch) -> None:
+    # the ward's link is 8 Mbit/s by its unit type, whatever the province-wide rate: the
+    # four interactions take 1 minute as in the one-busy-officer case
+    changes = {
+        **NET,
+        "network__link_mbps": 1000.0,
+        "network__link_mbps_by_unit_type": {"phường": 8.0},
+    }
+    _out, r = run(scenario(**changes), [dossier(0.0)], monkeypatch)
+    assert r["wait_network"][0] == pytest.approx(1.0)
+
+
+def test_land_tax_notice_counts_from_the_close(monkeypatch: pytest.MonkeyPatch) -> None:
+    # the branch check ends at 450, Monday 17:00 (the desk check 410-420, processing
+    # 420-450); half a day later is Tuesday 05:00, so the notice is there at Tuesday's
+    # opening (450: no financial wait); counted from Tuesday 07:30 it would come at 19:30
+    half = {"dist": "deterministic", "value": 0.5}
+    zero = {"dist": "deterministic", "value": 0.0}
+    scn = land(
+        land_route__consultation_probability=0.0,
+        land_route__tax_notice_delay_days=half,
+        land_route__payment_delay_days=zero,
+    )
+    _out, r = run(scn, [dossier(410.0)], monkeypatch)
+    assert r["processing_end"][0] == 450.0
+    assert r["wait_financial"][0] == 0.0
+    assert r["resolved"][0] == 465.0
+
+
+def test_branch_prints_and_checks_in_order_of_request(monkeypatch: pytest.MonkeyPatch) -> None:
+    # one branch officer. A is checked 10-40 and, after a day's consultation, asks for its
+    # certificate to be printed at 490 (Tuesday 08:10); the officer is then checking C
+    # (480-580). B asks for its check at 510. A was first: printed 580-595, B checked 595-625
+    rows = [dossier(0.0), dossier(470.0, processing=100.0), dossier(500.0)]
+    _out, r = run(land(land_route__financial_obligation_probability={}), rows, monkeypatch)
+    assert r["processing_start"].tolist() == [10.0, 480.0, 595.0]
+    assert r["resolved"][0] == 595.0
+
+
+def test_backlog_task_force(monkeypatch: pytest.MonkeyPatch) -> None:
+    # a task force of one examines the inherited dossier (0-30) while the regular officer
+    # processes a new one at once (10-40); the leader approves both (30-35, 40-45)
+    changes = {
+        "initial_backlog__enabled": True,
+        "initial_backlog__handover_date": "2025-08-18",
+        "initial_backlog__task_force_officers": 1,
+        "initial_backlog__entries": [{"unit": "QN09", "procedure": "p", "count": 1}],
+    }
+    rows = [dossier(0.0, inherited_due=700.0), dossier(0.0)]
+    out, r = run(scenario(**changes), rows, monkeypatch)
+    assert r["processing_start"].tolist() == [0.0, 10.0]
+    assert r["resolved"].tolist() == [35.0, 45.0]
+    assert r["wait_queue"].tolist() == [0.0, 0.0]
+    assert pool(out, "task_force")["served"] == 1 and pool(out, "justice")["served"] == 1
+
+
+def test_leader_missing_every_session_signs_nothing(monkeypatch: pytest.MonkeyPatch) -> None:
+    out, r = run(scenario(**SIGNING, signing__meeting_probability=1.0), [dossier(0.0)], monkeypatch)
+    assert r["processing_end"][0] == 40.0
+    assert np.isnan(r["resolved"][0]) and pool(out, "signing")["served"] == 0
+
+
+def test_held_signing_sessions() -> None:
+    scn = scenario(**SIGNING, signing__meeting_probability=0.25)
+    cal = horizon_calendar(scn)
+    held = held_signing_sessions(scn, cal, 3, 400, 1, 0)
+    assert held is not None and len(held) == 3
+    # sessions are at 180 and 390 into working days 0..400 (one day past the horizon)
+    every = {d * L + o for d in range(401) for o in (180.0, 390.0)}
+    for times in held:
+        assert times == sorted(times) and set(times) <= every
+    # each of the 3 x 401 x 2 sessions is held with probability 0.75: 1804.5 expected,
+    # binomial sd sqrt(2406 x 0.75 x 0.25) = 21.2; within 4 sd
+    total = sum(len(t) for t in held)
+    assert abs(total - 1804.5) < 4 * 21.24
+    # a higher probability only removes sessions; none missed: no list at all
+    fewer = held_signing_sessions(
+        scenario(**SIGNING, signing__meeting_probability=0.5), cal, 3, 400, 1, 0
+    )
+    assert fewer is not None and all(set(f) <= set(h) for f, h in zip(fewer, held, strict=True))
+    assert held_signing_sessions(scenario(**SIGNING), cal, 3, 400, 1, 0) is None
