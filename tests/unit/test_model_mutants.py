@@ -1007,3 +1007,27 @@ def test_held_signing_sessions() -> None:
     )
     assert fewer is not None and all(set(f) <= set(h) for f, h in zip(fewer, held, strict=True))
     assert held_signing_sessions(scenario(**SIGNING), cal, 3, 400, 1, 0) is None
+
+
+def test_overtime_finishes_a_same_day_result_in_the_evening(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # a same-day procedure submitted Monday 14:30 (300): checked 300-310, before the 15:00
+    # cut-off (330), so due at Monday's close (450). Processing 310-440, approval 440-470
+    # would end Tuesday 07:50; with 30 minutes of overtime for the one leader the 20
+    # minutes past the close are done that evening: resolved at 450, on time
+    changes = {
+        "procedures__p__deadline_working_days": 0,
+        "procedures__p__processing_minutes": {"dist": "deterministic", "value": 130},
+        "procedures__p__approval_minutes": {"dist": "deterministic", "value": 30},
+    }
+    rows = [dossier(300.0, processing=130.0, approval=30.0)]
+    _out, r = run(scenario(**changes), rows, monkeypatch)
+    assert r["deadline"][0] == L and r["resolved"][0] == 470.0
+    overtime = {"overtime__enabled": True, "overtime__procedures": ["p"]}
+    _out, r = run(scenario(**changes, **overtime), rows, monkeypatch)
+    assert r["resolved"][0] == L
+    # an allowance of 10 minutes does not cover the 20 needed
+    short = {**overtime, "overtime__minutes_per_officer": 10.0}
+    _out, r = run(scenario(**changes, **short), rows, monkeypatch)
+    assert r["resolved"][0] == 470.0
