@@ -34,6 +34,7 @@ import subprocess
 import sys
 import time
 from collections import Counter
+from fnmatch import fnmatch
 from pathlib import Path
 from typing import Any
 
@@ -45,17 +46,43 @@ COPY = ("sim", "tests", "scenarios", "benchmarks", "pyproject.toml", "README.md"
 # minutes, not hours; mutmut further runs, per mutant, only the tests that reach its function)
 MODULE_TESTS: dict[str, list[str]] = {
     "invariants": ["tests/unit/test_invariant_checker.py"],
-    "results": ["tests/unit/test_results_mutants.py"],
-    "network": ["tests/unit/test_network_mutants.py"],
-    "calendar": ["tests/unit/test_calendar.py"],
-    "demand": ["tests/unit/test_demand_mutants.py"],
-    "experiment": ["tests/unit/test_experiment_mutants.py"],
-    "model": [
-        "tests/functional/test_model_behaviour.py",
-        "tests/theory/test_queueing_theory.py",
-        "tests/regression/test_golden_fingerprint.py",
+    "results": [
+        "tests/unit/test_results_mutants.py",
+        "tests/unit/test_results_clock_mutants.py",
     ],
+    "network": ["tests/unit/test_network_mutants.py"],
+    "calendar": ["tests/unit/test_calendar.py", "tests/unit/test_calendar_mutants.py"],
+    "demand": ["tests/unit/test_demand_mutants.py"],
+    "experiment": [
+        "tests/unit/test_experiment_mutants.py",
+        "tests/unit/test_experiment_tables_mutants.py",
+    ],
+    # the model: hand-computed dossier paths (seconds), not whole scenarios (minutes)
+    "model": ["tests/unit/test_model_mutants.py", "tests/functional/test_horizon_end.py"],
 }
+
+# the functions a dossier passes through (``--functions path``): the model's run and its
+# steps, without the layout and calendar set-up done once per scenario
+DOSSIER_PATH = [
+    "Pool*",
+    "simulate",
+    "daily_capacity",
+    "held_signing_sessions",
+    "_staff_days",
+    "_network_timing",
+    "_choose_reception",
+    "_officer_stages",
+    "_working_offset",
+    "_next_session",
+    "_Runner*",
+    "_Dossier*",
+]
+
+
+def _function_of(name: str) -> str:
+    """``sim.model.xǁ_RunnerǁstartXX__mutmut_3`` -> ``_Runner.start``."""
+    base = name.split(".")[-1].rsplit("__mutmut_", 1)[0]
+    return base.removeprefix("x").removeprefix("_").replace("ǁ", ".").strip(".")
 
 
 def mutmut_table(module: str, tests: list[str]) -> str:
@@ -125,13 +152,28 @@ create_mutants(1)
 """
 
 
-def sample_names(module: str, n: int, tests: list[str], seed: int = 2026) -> list[str]:
-    """``n`` mutant names of the module (sorted), drawn at random with a fixed seed."""
+def all_names(module: str, tests: list[str]) -> list[str]:
+    """Every mutant name of the module (generating the mutants if needed), sorted."""
     meta = WORK / module / "mutants" / "sim" / f"{module}.py.meta"
     if not meta.exists():  # generate the mutants only (mutmut's first step)
         work = prepare(module, tests)
         subprocess.run([sys.executable, "-c", GENERATE], cwd=work, check=True, capture_output=True)
-    names = sorted(json.loads(meta.read_text())["exit_code_by_key"])
+    return sorted(json.loads(meta.read_text())["exit_code_by_key"])
+
+
+def select_names(
+    module: str, tests: list[str], n: int | None, functions: list[str] | None, seed: int = 2026
+) -> list[str]:
+    """The mutants of the functions matching ``functions`` (fnmatch patterns on
+    ``function`` or ``Class.method``; all if None), ``n`` of them drawn at random with a
+    fixed seed if ``n`` is given (the same names for the same source), sorted."""
+    names = all_names(module, tests)
+    if functions:
+        names = [k for k in names if any(fnmatch(_function_of(k), p) for p in functions)]
+        if not names:
+            raise SystemExit(f"no mutant of {module} in the functions {functions}")
+    if n is None:
+        return names
     rng = random.Random(seed)
     return sorted(rng.sample(names, min(n, len(names))))
 
@@ -152,6 +194,13 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--max-children", type=int, default=1, help="parallel mutants (default 1)")
     ap.add_argument("--sample", type=int, help="run only this many mutants (see above)")
     ap.add_argument(
+        "--functions",
+        nargs="+",
+        metavar="PATTERN",
+        help="mutate only these functions (fnmatch on 'name' or 'Class.method'); 'path' is "
+        "the dossier's path through the model (DOSSIER_PATH)",
+    )
+    ap.add_argument(
         "--survivors",
         action="store_true",
         help="run again only the survivors of the previous run (after adding tests)",
@@ -168,7 +217,12 @@ def main(argv: list[str] | None = None) -> int:
     bad = 0
     for module in args.modules:
         tests = args.tests or MODULE_TESTS[module]
-        names = sample_names(module, args.sample, tests) if args.sample else []
+        functions = args.functions
+        if functions == ["path"]:
+            functions = DOSSIER_PATH
+        names = (
+            select_names(module, tests, args.sample, functions) if args.sample or functions else []
+        )
         before = previous_summary(module) if args.survivors else None
         if before is not None:
             names = before["survivors"]
