@@ -23,6 +23,10 @@ LABELS: dict[str, tuple[str, str]] = {
         "Open past deadline at end (dossiers)",
         "Hồ sơ chưa giải quyết, đã quá hạn cuối kỳ",
     ),
+    "finished_after_close": (
+        "Finished in overtime after 17:00 (dossiers)",
+        "Hồ sơ giải quyết ngoài giờ sau 17:00",
+    ),
     "lead_time_working_hours_mean": (
         "Mean lead time (working hours)",
         "Thời gian giải quyết trung bình (giờ làm việc)",

@@ -66,8 +66,10 @@ def scenario_warnings(s: Scenario, written: Iterable[str] | None = None) -> list
 
     Dated items wholly outside the horizon (outage windows, degradations, surges, outage
     periods), per-unit settings, surges and outage windows of units that are not simulated,
-    agencies that no procedure uses. With ``written`` (see :func:`written_paths`) only the
-    warnings about fields the user wrote are returned.
+    agencies that no procedure uses; with ``written``, also the settings the user wrote in a
+    lateness mechanism's section that is switched off (:data:`MECHANISM_SECTIONS`). With
+    ``written`` (see :func:`written_paths`) only the warnings about fields the user wrote are
+    returned.
     """
     out: list[tuple[str, str]] = []
     start = dt.datetime.combine(s.horizon.start, dt.time())
@@ -112,11 +114,13 @@ def scenario_warnings(s: Scenario, written: Iterable[str] | None = None) -> list
                         f"outage period {period.start} to {period.end} lies outside {span}",
                     )
                 )
-    for section in MECHANISM_SECTIONS:
-        model = getattr(s, section)
-        if not model.enabled:
-            for f in sorted(model.model_fields_set - {"enabled"}):
-                out.append((f"{section}.{f}", f"{section} is switched off (enabled: false)"))
+    # a mechanism's settings the user wrote while the section is off (inherited ones are
+    # not known here without ``written``, so they are never warned about)
+    for path in sorted(written or ()):
+        section, _, rest = path.partition(".")
+        if section in MECHANISM_SECTIONS and rest and rest != "enabled":
+            if not getattr(s, section).enabled:
+                out.append((path, f"{section} is switched off (enabled: false)"))
     used = {p.agency for p in s.procedures.values() if p.handled_by == "agency"}
     for aid in s.agencies:
         if aid not in used:

@@ -540,11 +540,17 @@ def test_switched_off_section_settings_are_warned() -> None:
     scn = load_scenario(SCEN / "validation" / "quick.yaml").with_changes(
         {"overtime.minutes_per_officer": 45.0, "signing.meeting_probability": 0.3}
     )
-    lines = scenario_warnings(scn)
+    written = {"overtime.minutes_per_officer", "signing.meeting_probability", "overtime.enabled"}
+    lines = scenario_warnings(scn, written)
     assert any(
         w.startswith("overtime.minutes_per_officer: overtime is switched off") for w in lines
     )
     assert any(w.startswith("signing.meeting_probability: signing is switched off") for w in lines)
+    assert not any(w.startswith("overtime.enabled") for w in lines)
+    # inherited settings of a switched-off section are not the user's: no warning
+    assert not any("switched off" in w for w in scenario_warnings(scn))
+    on = scn.with_changes({"overtime.enabled": True, "overtime.procedures": SAME_DAY})
+    assert not any("switched off" in w for w in scenario_warnings(on, written))
 
 
 @pytest.mark.parametrize(
