@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-import sim.experiment as experiment
+import sim.executors as executors
 from sim.executors import SerialExecutor
 from sim.experiment import Results, on_time_halfwidth, reps_to_add, run, run_to_precision
 from sim.scenario import load_scenario
@@ -300,12 +300,15 @@ def test_run_to_precision_executors(tiny: Any, monkeypatch: pytest.MonkeyPatch) 
     assert given.closed == 0
     # otherwise one is made for the workers asked (serial for 1) and closed at the end
     made: list[Spy] = []
+    real = executors.make_executor
 
-    def make_executor(workers: int | None, scheduler: str | None) -> Spy:
+    def make_executor(workers: int | None, scheduler: str | None = None) -> Any:
+        if workers == 1:
+            return real(workers, scheduler)  # in this process
         made.append(Spy(workers or 7))
         return made[-1]
 
-    monkeypatch.setattr(experiment, "make_executor", make_executor)
+    monkeypatch.setattr(executors, "make_executor", make_executor)
     res = run_to_precision(tiny, 1.0, max_reps=2, workers=1, keep_dossiers=False)
     assert made == [] and res.meta["workers"] == 1
     res = run_to_precision(tiny, 1.0, max_reps=2, workers=3, keep_dossiers=False)

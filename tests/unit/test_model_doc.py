@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from sim.calibrate import reproduces
 from sim.modeldoc import BASELINE, DOC, calibration_block, fill, parameters_block
 from sim.scenario import load_scenario
 
@@ -43,7 +44,9 @@ def test_baseline_carries_the_stored_calibration() -> None:
         node = node[part]
     assert node == pytest.approx(result["value"], abs=5e-7)
     assert result["value_ci95"][0] <= node <= result["value_ci95"][1]
-    assert result["achieved_ci95"][0] <= result["target"] <= result["achieved_ci95"][1]
+    tolerance = scn.calibration.tolerance if scn.calibration is not None else 0.0
+    assert reproduces(*result["achieved_ci95"], result["target"], tolerance)
+    assert result["verified"] is True
 
 
 def test_every_parameter_row_has_a_source_or_says_assumption() -> None:
