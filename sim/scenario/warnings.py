@@ -118,9 +118,9 @@ def scenario_warnings(s: Scenario, written: Iterable[str] | None = None) -> list
     # not known here without ``written``, so they are never warned about)
     for path in sorted(written or ()):
         section, _, rest = path.partition(".")
-        if section in MECHANISM_SECTIONS and rest and rest != "enabled":
-            if not getattr(s, section).enabled:
-                out.append((path, f"{section} is switched off (enabled: false)"))
+        mechanism = section in MECHANISM_SECTIONS and rest and rest != "enabled"
+        if mechanism and not getattr(s, section).enabled:
+            out.append((path, f"{section} is switched off (enabled: false)"))
     used = {p.agency for p in s.procedures.values() if p.handled_by == "agency"}
     for aid in s.agencies:
         if aid not in used:
