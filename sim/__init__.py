@@ -18,10 +18,10 @@ The public API::
     cu.differences()                        # stochastic-only and total intervals, P(improves)
     fit = sim.calibrate(scn, target=0.985, reps=5)   # the same as sim.calibrate.calibrate(...)
 
-``sim.compare`` and ``sim.calibrate`` are the modules of those names, and calling them calls
-their namesake function: ``sim.compare(...)`` is ``sim.compare.compare(...)`` and
-``sim.compare.Comparison`` is the result type. Statistics (intervals, strict JSON) are in
-``sim.stats``.
+``sim.compare`` is the function of the module :mod:`sim.comparison` (which holds the result
+type ``Comparison``). ``sim.calibrate`` is a module whose call is its namesake function:
+``sim.calibrate(...)`` is ``sim.calibrate.calibrate(...)``. Statistics (intervals, strict
+JSON) are in ``sim.stats``.
 
 Nothing is computed at import time. With ``workers`` > 1 replications run in worker
 processes: a plain script must then start its work under ``if __name__ == "__main__":``
@@ -31,9 +31,11 @@ processes: a plain script must then start its work under ``if __name__ == "__mai
 import types
 from typing import Any
 
-from sim import calibrate, compare, stats
-from sim.compare import Comparison, write_comparison
-from sim.experiment import Results, run, run_to_precision, write_results
+from sim import calibrate, comparison, stats
+from sim.comparison import Comparison, compare, compare_to_folder, write_comparison
+from sim.errors import InputError
+from sim.experiment import run, run_to_folder, run_to_precision, write_results
+from sim.results import Results
 from sim.scenario import Scenario, ScenarioError, load_scenario, scenario_from_dict
 from sim.sweep import Sweep, SweepResults, load_sweep, read_sweep, run_sweep
 from sim.uncertainty import PosteriorComparison, compare_posterior, run_sweep_posterior
@@ -42,18 +44,17 @@ __version__ = "0.1.0"
 
 
 class _CallableModule(types.ModuleType):
-    """A module that, called, calls its namesake function (``sim.compare(...)``)."""
+    """A module that, called, calls its namesake function (``sim.calibrate(...)``)."""
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         return getattr(self, self.__name__.rpartition(".")[2])(*args, **kwargs)
 
 
-for _module in (calibrate, compare):
-    _module.__class__ = _CallableModule
-del _module
+calibrate.__class__ = _CallableModule
 
 __all__ = [
     "Comparison",
+    "InputError",
     "PosteriorComparison",
     "Results",
     "Scenario",
@@ -65,6 +66,8 @@ __all__ = [
     "calibrate",
     "compare",
     "compare_posterior",
+    "compare_to_folder",
+    "comparison",
     "load_scenario",
     "load_sweep",
     "plots",
@@ -72,6 +75,7 @@ __all__ = [
     "run",
     "run_sweep",
     "run_sweep_posterior",
+    "run_to_folder",
     "run_to_precision",
     "scenario_from_dict",
     "screening",

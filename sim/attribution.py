@@ -33,7 +33,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from sim.executors import SerialExecutor, make_executor
+from sim.executors import open_executor
 from sim.experiment import RepTask, run_replication
 from sim.scenario import MAX_MULTIPLIER, Scenario
 
@@ -131,16 +131,13 @@ def attribute_lateness(
     variants = {"scenario": scn, **counterfactuals(scn)}
     tasks = [RepTask(v, r, seed, True) for v in variants.values() for r in numbers]
     keys = [(name, r) for name in variants for r in numbers]
-    ex = SerialExecutor() if workers == 1 else make_executor(workers)
     frames: dict[tuple[str, int], pd.DataFrame] = {}
-    try:
+    with open_executor(workers) as ex:
         for i, res in ex.imap(run_replication, tasks):
             if isinstance(res, BaseException):
                 raise res
             assert res.dossiers is not None
             frames[keys[i]] = res.dossiers[["dossier_key", "late_cause", "resolved_month"]]
-    finally:
-        ex.close()
     rows = []
     for r in numbers:
         base = frames[("scenario", r)]

@@ -44,7 +44,8 @@ import numpy as np
 import pandas as pd
 import pyabc
 
-from sim.executors import Executor, make_executor
+from sim.errors import InputError
+from sim.executors import Executor, open_executor
 from sim.scenario import (
     Scenario,
     ScenarioError,
@@ -62,7 +63,7 @@ CREDIBLE = 0.90
 """Level of the credible intervals reported."""
 
 
-class BayesError(Exception):
+class BayesError(InputError):
     """The calibration cannot proceed (missing section, different run in the folder, ...)."""
 
 
@@ -470,12 +471,11 @@ def fit(
                 "targets, seed or population differ); use another --out or --restart"
             )
         resuming = True
+    (out / "manifest.json").unlink(missing_ok=True)  # incomplete until write_fit
 
     logging.getLogger("ABC").setLevel(logging.WARNING)  # progress is ours, on stderr
-    own = executor is None
-    ex = executor or make_executor(workers, scheduler)
-    t_start = time.perf_counter()
-    try:
+    with open_executor(workers, scheduler, executor) as ex:
+        t_start = time.perf_counter()
         names = list(specs)
         model = ParticleModel(bare_dict(scn), tuple(names))
         distance = ScaledDistance(specs)
@@ -555,9 +555,6 @@ def fit(
         simulations = int(h.total_nr_simulations)
         say(f"posterior predictive check: {ppc_draws} simulations ...")
         ppc = predictive(posterior, scn, names, ppc_draws, seed, ex)
-    finally:
-        if own:
-            ex.close()
     wall = time.perf_counter() - t_start
     return FitResult(
         posterior=posterior,

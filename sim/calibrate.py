@@ -44,20 +44,24 @@ import numpy as np
 import pandas as pd
 from tqdm import tqdm
 
-from sim.executors import Executor, SerialExecutor, make_executor
+from sim.errors import InputError, SimError
+from sim.executors import Executor, open_executor
 from sim.experiment import RepTask, run_replication
 from sim.scenario import Scenario, ScenarioError
 from sim.stats import MIN_REPS, interval_note, json_ready, rate_interval, t_interval
 
 
-class CalibrationError(Exception):
-    """Calibration cannot proceed (target out of reach, non-monotone response, ...)."""
+class CalibrationError(InputError):
+    """Calibration cannot proceed (target out of reach within the bounds, no bracket, ...):
+    bad input, exit code 2 on the command line."""
 
 
-class CalibrationFailed(CalibrationError):
+class CalibrationFailed(SimError):
     """The fitted value does not reproduce the target on fresh replications.
 
-    ``result`` holds the failed fit (its ``verified`` is False) for inspection.
+    Not bad input (the scenario and the arguments were usable): the command line reports it
+    and exits 1, writing nothing into the scenario. ``result`` holds the failed fit (its
+    ``verified`` is False) for inspection.
     """
 
     def __init__(self, message: str, result: CalibrationResult) -> None:
@@ -84,7 +88,7 @@ class CalibrationResult:
     scenario: Scenario  # the calibrated scenario
     verification: pd.DataFrame  # replications of the calibrated scenario
     bracket: tuple[float, float] = (math.nan, math.nan)  # final bracket holding ``value``
-    verified: bool = False  # the target lies inside ``achieved_ci95``
+    verified: bool = False  # ``achieved_ci95`` meets the target ± calibration.tolerance
     wall_seconds: float = 0.0
     notes: list[str] = field(default_factory=list)
 
@@ -98,7 +102,7 @@ class CalibrationResult:
             f"(bracket [{self.bracket[0]:.4f}, {self.bracket[1]:.4f}])",
             f"  achieved {self.kpi} on {len(self.verification)} fresh replications: "
             f"{self.achieved:.4f}   95% CI [{alo:.4f}, {ahi:.4f}]   "
-            + ("(target inside: verified)" if self.verified else "(target outside: FAILED)"),
+            + ("(target reproduced: verified)" if self.verified else "(target missed: FAILED)"),
             f"  response is {'monotone' if self.monotone else 'NOT monotone'} "
             f"({'increasing' if self.direction > 0 else 'decreasing'}) over the bounds",
             f"  replications simulated: {self.runs}   wall time: {self.wall_seconds:.0f} s",
@@ -277,6 +281,117 @@ def calibrate(
         The target lies outside the 95% interval of the on-time rate achieved on fresh
         replications (``exc.result`` is the failed fit).
     """
+    plan = _plan(scenario, parameter, bounds, target, reps, seed, grid, tol, verify_reps)
+    say = log or (lambda _msg: None)
+    t0 = time.perf_counter()
+    with (
+        open_executor(workers, scheduler, executor) as ex,
+        _Candidates(scenario, plan, ex, progress) as candidates,
+    ):
+        fit_reps = list(range(plan.reps))
+        grid_values = [float(x) for x in np.linspace(plan.low, plan.high, plan.grid)]
+        records = candidates.evaluate(grid_values, fit_reps)
+        notes = _grid_notes(pd.DataFrame(records), plan.reps)
+        a, b = _first_bracket(_curve(pd.DataFrame(records)), plan)
+        say(f"bracket [{a:.4f}, {b:.4f}]")
+        a, b = _bisect(candidates, records, a, b, plan, max_bisections, say)
+        points = pd.DataFrame(records)
+        curve = _curve(points)
+        value = bracket_root(curve, a, b, plan.target)
+        if not math.isfinite(value):
+            raise CalibrationError("could not locate the target between the bracketing values")
+        calibrated = scenario.with_changes(
+            {plan.parameter: value}, f"{plan.source} ({plan.parameter}={value})"
+        )
+        ver = candidates.verify(calibrated, list(range(plan.reps, plan.reps + plan.verify_reps)))
+    result = _result(plan, points, curve, (a, b), value, calibrated, ver, candidates.runs, notes)
+    result.wall_seconds = time.perf_counter() - t0
+    if not result.verified:
+        lo, hi = result.achieved_ci95
+        raise CalibrationFailed(
+            f"the fitted value {plan.parameter} = {value:.4f} does not reproduce the target: "
+            f"on {plan.verify_reps} fresh replications the on-time rate is "
+            f"{result.achieved:.4f} with 95% interval [{lo:.4f}, {hi:.4f}], which excludes "
+            f"{plan.target}" + (f" ± {plan.tolerance}" if plan.tolerance else "")
+            + " (more replications (--reps) or narrower bounds may help)",
+            result,
+        )
+    return result
+
+
+def _result(
+    plan: _Plan,
+    points: pd.DataFrame,
+    curve: pd.DataFrame,
+    bracket: tuple[float, float],
+    value: float,
+    calibrated: Scenario,
+    verification: pd.DataFrame,
+    runs: int,
+    notes: list[str],
+) -> CalibrationResult:
+    """The fit: the fitted value (in ``calibrated``) with its interval, the rate it
+    achieves on the verification replications, and whether that holds the target."""
+    monotone, direction, _ = check_monotone(points)
+    achieved, alo, ahi = rate_interval(verification["on_time_rate"], verification["resolved"])
+    return CalibrationResult(
+        parameter=plan.parameter,
+        target=plan.target,
+        kpi="on_time_rate",
+        value=value,
+        value_ci95=band_root_interval(curve, plan.target, value),
+        achieved=achieved,
+        achieved_ci95=(alo, ahi),
+        runs=runs,
+        points=points.sort_values(["value", "rep"]).reset_index(drop=True),
+        curve=curve,
+        monotone=monotone,
+        direction=direction,
+        scenario=calibrated,
+        verification=verification,
+        bracket=bracket,
+        verified=reproduces(alo, ahi, plan.target, plan.tolerance),
+        notes=notes,
+    )
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """The settings of one bisection, defaults taken from the scenario's calibration."""
+
+    source: str
+    parameter: str
+    low: float
+    high: float
+    target: float
+    reps: int
+    seed: int
+    grid: int
+    tol: float
+    verify_reps: int
+    tolerance: float = 0.0  # calibration.tolerance: the verification's band around the target
+
+
+def _plan(
+    scenario: Scenario,
+    parameter: str | None,
+    bounds: tuple[float, float] | None,
+    target: float | None,
+    reps: int | None,
+    seed: int | None,
+    grid: int,
+    tol: float | None,
+    verify_reps: int | None,
+) -> _Plan:
+    """The bisection's settings: the arguments, else the scenario's ``calibration`` section.
+
+    Raises
+    ------
+    ScenarioError
+        No parameter or bounds, fewer than 2 replications, or low >= high.
+    ValueError
+        ``grid`` < 2.
+    """
     spec = scenario.calibration
     source = f"<calibration of {scenario.name}>"
     if parameter is None or bounds is None:
@@ -290,45 +405,72 @@ def calibrate(
     reps = reps or (spec.reps if spec else 4)
     if reps < 2:
         raise ScenarioError(source, "calibration.reps", "need at least 2 replications")
-    seed = scenario.run.seed if seed is None else seed
     lo_b, hi_b = float(bounds[0]), float(bounds[1])
     if not lo_b < hi_b:
         raise ScenarioError(source, "calibration.bounds", "need low < high")
     if grid < 2:
         raise ValueError("grid must be >= 2")
-    tol = tol if tol is not None else 0.01 * (hi_b - lo_b)
     verify_reps = verify_reps or reps
     if verify_reps < 2:
         raise ScenarioError(source, "verify_reps", "need at least 2 replications")
-    say = log or (lambda _msg: None)
-
-    # every candidate must be a valid scenario: check both bounds up front
-    variants: dict[float, Scenario] = {}
-
-    def variant(v: float) -> Scenario:
-        if v not in variants:
-            variants[v] = scenario.with_changes({parameter: v}, f"{source} ({parameter}={v})")
-        return variants[v]
-
-    variant(lo_b)
-    variant(hi_b)
-
-    own = executor is None
-    ex = executor or (
-        SerialExecutor() if (workers == 1 and not scheduler) else make_executor(workers, scheduler)
+    return _Plan(
+        tolerance=spec.tolerance if spec is not None else 0.0,
+        source=source,
+        parameter=parameter,
+        low=lo_b,
+        high=hi_b,
+        target=target,
+        reps=reps,
+        seed=scenario.run.seed if seed is None else seed,
+        grid=grid,
+        tol=tol if tol is not None else 0.01 * (hi_b - lo_b),
+        verify_reps=verify_reps,
     )
-    t0 = time.perf_counter()
-    records: list[dict[str, Any]] = []
-    runs = 0
-    bar = tqdm(desc=f"calibrate {parameter}", unit="rep", disable=not progress, leave=False)
 
-    def evaluate(values: list[float], rep_ids: list[int]) -> list[dict[str, Any]]:
-        nonlocal runs
-        tasks = [RepTask(variant(v), r, seed, False) for v in values for r in rep_ids]
+
+class _Candidates:
+    """The scenario at candidate values of the parameter, simulated on an executor.
+
+    Both bounds are made into scenarios up front, so a bound that makes an invalid scenario
+    fails before any simulation (:class:`ScenarioError`). ``runs`` counts the replications.
+    """
+
+    def __init__(self, scenario: Scenario, plan: _Plan, ex: Executor, progress: bool) -> None:
+        self.scenario = scenario
+        self.plan = plan
+        self.ex = ex
+        self.runs = 0
+        self._variants: dict[float, Scenario] = {}
+        self.variant(plan.low)
+        self.variant(plan.high)
+        self._bar = tqdm(
+            desc=f"calibrate {plan.parameter}", unit="rep", disable=not progress, leave=False
+        )
+
+    def __enter__(self) -> _Candidates:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._bar.close()
+
+    def variant(self, v: float) -> Scenario:
+        """The scenario with the parameter at ``v`` (made once per value)."""
+        if v not in self._variants:
+            p = self.plan
+            self._variants[v] = self.scenario.with_changes(
+                {p.parameter: v}, f"{p.source} ({p.parameter}={v})"
+            )
+        return self._variants[v]
+
+    def evaluate(self, values: list[float], rep_ids: list[int]) -> list[dict[str, Any]]:
+        """One record per (value, replication): ``value, rep, kpi, resolved``."""
+        tasks = [
+            RepTask(self.variant(v), r, self.plan.seed, False) for v in values for r in rep_ids
+        ]
         keys = [(v, r) for v in values for r in rep_ids]
-        bar.total = (bar.total or 0) + len(tasks)
+        self._bar.total = (self._bar.total or 0) + len(tasks)
         out = []
-        for i, res in ex.imap(run_replication, tasks):
+        for i, res in self.ex.imap(run_replication, tasks):
             if isinstance(res, BaseException):
                 raise res
             v, r = keys[i]
@@ -341,97 +483,77 @@ def calibrate(
                     "resolved": int(k["resolved"]),
                 }
             )
-            bar.update(1)
-        runs += len(tasks)
+            self._bar.update(1)
+        self.runs += len(tasks)
         return out
 
-    try:
-        fit_reps = list(range(reps))
-        values = [float(x) for x in np.linspace(lo_b, hi_b, grid)]
-        records += evaluate(values, fit_reps)
-        points = pd.DataFrame(records)
-        monotone, direction, _ = check_monotone(points)
-        notes: list[str] = []
-        if reps < MIN_REPS:
-            notes.append(str(interval_note(reps)))
-        if not monotone:
-            notes.append("the response is not monotone over the bounds; the fit may be ambiguous")
-        curve = _curve(points)
-        sign = (curve["mean"] - target).to_numpy()
-        crossing = [i for i in range(len(sign) - 1) if sign[i] * sign[i + 1] <= 0]
-        if not crossing:
-            raise CalibrationError(
-                f"target {target} is not reached within bounds [{lo_b}, {hi_b}]: the mean "
-                f"on-time rate ranges from {curve['mean'].min():.4f} "
-                f"to {curve['mean'].max():.4f}"
-            )
-        i = crossing[0]
-        a, b = float(curve["value"][i]), float(curve["value"][i + 1])
-        say(f"bracket [{a:.4f}, {b:.4f}]")
-        for _ in range(max_bisections):
-            if b - a <= tol:
-                break
-            mid = (a + b) / 2
-            new = evaluate([mid], fit_reps)
-            records += new
-            m, clo, chi = rate_interval([r["kpi"] for r in new], [r["resolved"] for r in new])
-            say(f"midpoint {mid:.4f}: {m:.4f} [{clo:.4f}, {chi:.4f}]")
-            fa = _mean_at(records, a)
-            if (fa - target) * (m - target) <= 0:
-                b = mid
-            else:
-                a = mid
-            if clo <= target <= chi:
-                break  # the simulation can no longer tell the midpoint from the target
-        points = pd.DataFrame(records)
-        curve = _curve(points)
-        value = bracket_root(curve, a, b, target)
-        if not math.isfinite(value):
-            raise CalibrationError("could not locate the target between the bracketing values")
-        vlo, vhi = band_root_interval(curve, target, value)
-        calibrated = scenario.with_changes({parameter: value}, f"{source} ({parameter}={value})")
-        ver = evaluate_verification(ex, calibrated, seed, list(range(reps, reps + verify_reps)))
-        runs += verify_reps
-        bar.update(verify_reps)
-        achieved, alo, ahi = rate_interval(ver["on_time_rate"], ver["resolved"])
-    finally:
-        bar.close()
-        if own:
-            ex.close()
-    monotone, direction, _ = check_monotone(points)
-    band = spec_tolerance(scenario)
-    verified = reproduces(alo, ahi, target, band)
-    result = CalibrationResult(
-        parameter=parameter,
-        target=target,
-        kpi="on_time_rate",
-        value=value,
-        value_ci95=(vlo, vhi),
-        achieved=achieved,
-        achieved_ci95=(alo, ahi),
-        runs=runs,
-        points=points.sort_values(["value", "rep"]).reset_index(drop=True),
-        curve=curve,
-        monotone=monotone,
-        direction=direction,
-        scenario=calibrated,
-        verification=ver,
-        bracket=(a, b),
-        verified=verified,
-        wall_seconds=time.perf_counter() - t0,
-        notes=notes,
-    )
-    if not verified:
-        raise CalibrationFailed(
-            f"the fitted value {parameter} = {value:.4f} does not reproduce the target: "
-            f"on {verify_reps} fresh replications the on-time rate is {achieved:.4f} with 95% "
-            f"interval [{alo:.4f}, {ahi:.4f}], which excludes {target}"
-            + (f" ± {band}" if band else "")
-            + " (more replications "
-            "(--reps) or narrower bounds may help)",
-            result,
+    def verify(self, calibrated: Scenario, rep_ids: list[int]) -> pd.DataFrame:
+        """Replication KPIs of the calibrated scenario on fresh replications."""
+        ver = evaluate_verification(self.ex, calibrated, self.plan.seed, rep_ids)
+        self.runs += len(rep_ids)
+        self._bar.update(len(rep_ids))
+        return ver
+
+
+def _grid_notes(points: pd.DataFrame, reps: int) -> list[str]:
+    """Warnings about the starting grid: too few replications, a non-monotone response."""
+    monotone, _, _ = check_monotone(points)
+    notes: list[str] = []
+    if reps < MIN_REPS:
+        notes.append(str(interval_note(reps)))
+    if not monotone:
+        notes.append("the response is not monotone over the bounds; the fit may be ambiguous")
+    return notes
+
+
+def _first_bracket(curve: pd.DataFrame, plan: _Plan) -> tuple[float, float]:
+    """The first pair of neighbouring candidates whose mean rates straddle the target.
+
+    Raises
+    ------
+    CalibrationError
+        If no pair does: the target is not reached within the bounds.
+    """
+    sign = (curve["mean"] - plan.target).to_numpy()
+    crossing = [i for i in range(len(sign) - 1) if sign[i] * sign[i + 1] <= 0]
+    if not crossing:
+        raise CalibrationError(
+            f"target {plan.target} is not reached within bounds [{plan.low}, {plan.high}]: "
+            f"the mean on-time rate ranges from {curve['mean'].min():.4f} "
+            f"to {curve['mean'].max():.4f}"
         )
-    return result
+    i = crossing[0]
+    return float(curve["value"][i]), float(curve["value"][i + 1])
+
+
+def _bisect(
+    candidates: _Candidates,
+    records: list[dict[str, Any]],
+    a: float,
+    b: float,
+    plan: _Plan,
+    max_bisections: int,
+    say: Callable[[str], None],
+) -> tuple[float, float]:
+    """Halve the bracket ``[a, b]`` until it is narrower than ``plan.tol``, the midpoint's
+    interval holds the target, or ``max_bisections`` are done; appends to ``records``."""
+    fit_reps = list(range(plan.reps))
+    for _ in range(max_bisections):
+        if b - a <= plan.tol:
+            break
+        mid = (a + b) / 2
+        new = candidates.evaluate([mid], fit_reps)
+        records += new
+        m, clo, chi = rate_interval([r["kpi"] for r in new], [r["resolved"] for r in new])
+        say(f"midpoint {mid:.4f}: {m:.4f} [{clo:.4f}, {chi:.4f}]")
+        fa = _mean_at(records, a)
+        if (fa - plan.target) * (m - plan.target) <= 0:
+            b = mid
+        else:
+            a = mid
+        if clo <= plan.target <= chi:
+            break  # the simulation can no longer tell the midpoint from the target
+    return a, b
 
 
 def reproduces(low: float, high: float, target: float, tolerance: float = 0.0) -> bool:
@@ -502,6 +624,68 @@ def band_root_interval(
     while last < len(grid) - 1 and inside[last + 1]:
         last += 1
     return float(grid[first]), float(grid[last])
+
+
+#: files of a calibration folder besides ``manifest.json`` and the plots
+CALIBRATION_FILES = ("curve.csv", "points.csv", "verification.csv")
+
+
+def write_calibration(
+    res: CalibrationResult,
+    out: str | Path,
+    scenario: Scenario,
+    *,
+    failure: str | None = None,
+    extra_manifest: dict[str, Any] | None = None,
+) -> list[Path]:
+    """Write a bisection's folder: what ``tthc-sim calibrate --method bisect --out`` writes.
+
+    Files: the plot of :meth:`CalibrationResult.plot` (``calibration.png`` and ``.svg``),
+    ``points.csv`` (columns ``value``, ``rep``, ``kpi``, ``resolved``: one row per simulated
+    replication), ``curve.csv`` (one row per candidate value: its mean on-time rate and 95%
+    interval), ``verification.csv`` (the fresh replications at the fitted value) and
+    ``manifest.json`` last (kind ``calibrate``; ``failure`` is the message of a fit that
+    failed its verification, written too so that it can be inspected). Claim the folder
+    first with :func:`sim.outputs.prepare_folder` (kind ``calibrate``).
+
+    Returns
+    -------
+    list of Path
+        The plot files.
+    """
+    from sim.outputs import MANIFEST, manifest, write_csv, write_json
+
+    folder = Path(out)
+    plots = _atomic_plots(res, folder, "calibration")
+    write_csv(res.points, folder / "points.csv")
+    write_csv(res.curve, folder / "curve.csv")
+    write_csv(res.verification, folder / "verification.csv")
+    write_json(
+        manifest(
+            "calibrate",
+            scenario=scenario.to_dict(),
+            result=res.to_json(),
+            failure=failure,
+            files=[*CALIBRATION_FILES, MANIFEST],
+            plots=[p.name for p in plots],
+            **(extra_manifest or {}),
+        ),
+        folder / MANIFEST,
+    )
+    return plots
+
+
+def _atomic_plots(res: CalibrationResult, out: Path, stem: str) -> list[Path]:
+    """``res.plot`` into a temporary folder, each file then renamed into ``out``."""
+    import tempfile
+
+    with tempfile.TemporaryDirectory(prefix=".plots.", suffix=".tmp", dir=out) as tmp:
+        drafts = res.plot(Path(tmp) / stem)
+        placed = []
+        for draft in drafts:
+            os.replace(draft, out / draft.name)
+            placed.append(out / draft.name)
+    return placed
 
 
 def write_value(path: str | Path, parameter: str, value: float, note: str | None = None) -> None:

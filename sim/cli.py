@@ -16,14 +16,18 @@ import json
 import math
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
+from sim.errors import ArgumentError, InputError, ResultsFolderError
+from sim.executors import connect_scheduler
 from sim.labels import LABELS, label
-from sim.scenario import ScenarioError, load_scenario, scenario_warnings, written_paths
+from sim.outputs import prepare_folder
+from sim.scenario import load_scenario, scenario_warnings, written_paths
 from sim.stats import MIN_REPS, dumps
 
 EXIT_BAD_INPUT = 2
@@ -65,10 +69,6 @@ def setup_streams() -> None:
             reconfigure(errors=STREAM_ERRORS)
 
 
-class UsageError(Exception):
-    """A command-line argument that cannot be used."""
-
-
 def _pct(x: float) -> str:
     return "n/a" if x is None or (isinstance(x, float) and math.isnan(x)) else f"{100 * x:.2f}%"
 
@@ -90,33 +90,6 @@ def _positive_int(text: str) -> int:
 
 def _workers(text: str) -> int:
     return _int_in(text, 0, None, "must be 0 (all cores) or more, got {v}")
-
-
-def _out_dir(
-    path: Path, option: str = "--out", kind: str | None = None, keep: Sequence[str] = ()
-) -> Path:
-    """Create an output folder up front, so a bad path fails before any work is done.
-
-    With ``kind``, the folder is claimed for a result of that kind
-    (:func:`sim.outputs.claim_folder`): the files of an older result there are cleared, and a
-    folder holding anything else is refused.
-    """
-    from sim.outputs import OutputFolderError, claim_folder
-
-    if path.exists() and not path.is_dir():
-        raise UsageError(f"{path}: {option}: is a file, not a folder")
-    try:
-        path.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise UsageError(f"{path}: {option}: cannot create the folder ({exc.strerror})") from None
-    if not os.access(path, os.W_OK | os.X_OK):
-        raise UsageError(f"{path}: {option}: the folder is not writable")
-    if kind is not None:
-        try:
-            claim_folder(path, kind, keep)
-        except OutputFolderError as exc:
-            raise UsageError(f"{path}: {option}: {exc}") from None
-    return path
 
 
 def _port(text: str) -> int:
@@ -366,6 +339,17 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
+@contextmanager
+def _about(source: str) -> Iterator[None]:
+    """Name ``source`` (a file, an option) first in a library error that does not name it."""
+    try:
+        yield
+    except InputError as exc:
+        if exc.source is None:
+            exc.source = source
+        raise
+
+
 def _version() -> str:
     from sim import __version__
 
@@ -515,55 +499,35 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from sim.experiment import run, write_results
-    from sim.outputs import ParquetSink, finish_folder
+    from sim.experiment import run, run_to_folder, run_to_precision
 
     scn = load_scenario(args.scenario, args.overrides)
     warnings = _scenario_warnings(args.scenario, scn, args.overrides)
+    auto = args.reps == "auto"
+    reps = None if auto else args.reps
+    target = args.halfwidth if auto else None
+    common = {"seed": args.seed, "workers": args.workers, "progress": not args.no_progress}
     if args.out:
-        _out_dir(args.out, kind="run")  # manifest removed: incomplete until we finish
-    sink = ParquetSink(args.out / "dossiers.parquet") if args.out else None
-    try:
-        if args.reps == "auto":
-            from sim.experiment import run_to_precision
-
-            res = run_to_precision(
-                scn,
-                args.halfwidth,
-                max_reps=args.max_reps,
-                seed=args.seed,
-                workers=args.workers,
-                keep_dossiers=False,
-                dossier_sink=sink.write if sink else None,
-                progress=not args.no_progress,
-            )
-        else:
-            res = run(
-                scn,
-                reps=args.reps,
-                seed=args.seed,
-                workers=args.workers,
-                keep_dossiers=False,
-                dossier_sink=sink.write if sink else None,
-                progress=not args.no_progress,
-            )
-        if sink:
-            sink.close()
-    finally:
-        if sink:
-            sink.discard()
-    if args.out:
-        write_results(
-            res,
+        res = run_to_folder(
+            scn,
             args.out,
-            {
+            reps,
+            target_halfwidth=target,
+            max_reps=args.max_reps,
+            extra_manifest={
                 "overrides": list(args.overrides),
                 "scenario_file": str(args.scenario),
                 "warnings": warnings,
             },
             workbook_lang=_workbook_lang(args),
+            **common,
         )
-        finish_folder(args.out)
+    elif auto:
+        res = run_to_precision(
+            scn, args.halfwidth, max_reps=args.max_reps, keep_dossiers=False, **common
+        )
+    else:
+        res = run(scn, reps, keep_dossiers=False, **common)
     precision = res.meta.get("precision")
     if args.json:
         _warn_note(res.interval_note)
@@ -618,34 +582,20 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
             method = "abc" if has_priors else "bisect"
     wrong = sorted(given & set(_ABC_ONLY if method == "bisect" else _BISECT_ONLY))
     if wrong:
-        raise UsageError(f"--{wrong[0]} does not apply to --method {method}")
+        raise ArgumentError(f"--{wrong[0]} does not apply to --method {method}")
     return _calibrate_abc(args) if method == "abc" else _calibrate_bisect(args)
 
 
-def _scheduler_executor(address: str | None) -> Any:
-    """A connected Dask executor (a wrong address is bad input, found before any work)."""
-    if not address:
-        return None
-    from sim.executors import make_executor
-
-    try:
-        return make_executor(scheduler=address)
-    except (OSError, ValueError) as exc:
-        raise UsageError(f"{address}: --scheduler: cannot connect ({exc})") from None
-
-
 def _calibrate_abc(args: argparse.Namespace) -> int:
-    from sim.bayes import BayesError, fit, progress_to_stderr, write_fit
+    from sim.bayes import fit, progress_to_stderr, write_fit
 
     scn = load_scenario(args.scenario, args.overrides)
     if scn.calibration is None or not scn.calibration.priors:
-        raise UsageError(f"{args.scenario}: calibration.priors: no parameters to fit")
+        raise ArgumentError(f"{args.scenario}: calibration.priors: no parameters to fit")
     if not scn.calibration.targets:
-        raise UsageError(f"{args.scenario}: calibration.targets: no targets to fit to")
-    out = _out_dir(args.out or Path("results") / "calibration" / scn.name)
-    (out / "manifest.json").unlink(missing_ok=True)  # incomplete until we finish
-    executor = _scheduler_executor(args.scheduler)
-    try:
+        raise ArgumentError(f"{args.scenario}: calibration.targets: no targets to fit to")
+    out = prepare_folder(args.out or Path("results") / "calibration" / scn.name)
+    with _about(args.scenario), connect_scheduler(args.scheduler) as executor:
         res = fit(
             scn,
             out,
@@ -658,11 +608,6 @@ def _calibrate_abc(args: argparse.Namespace) -> int:
             restart=args.restart,
             progress=None if args.no_progress else progress_to_stderr,
         )
-    except BayesError as exc:
-        raise UsageError(f"{args.scenario}: {exc}") from None
-    finally:
-        if executor is not None:
-            executor.close()
     write_fit(res, scn, {"scenario_file": str(args.scenario), "overrides": list(args.overrides)})
     if args.json:
         sys.stdout.write(json.dumps(res.to_json(), allow_nan=False) + "\n")
@@ -673,18 +618,16 @@ def _calibrate_abc(args: argparse.Namespace) -> int:
 
 
 def cmd_screen(args: argparse.Namespace) -> int:
-    from sim.screening import ScreeningError, screen, write_screening
+    from sim.screening import screen, write_screening
     from sim.targets import check_metric
 
     scn = load_scenario(args.scenario, args.overrides)
     for t in args.targets or []:
         problem = check_metric(t)
         if problem:
-            raise UsageError(f"--target {t}: {problem}")
-    out = _out_dir(args.out or Path("results") / "screen" / scn.name)
-    (out / "manifest.json").unlink(missing_ok=True)
-    executor = _scheduler_executor(args.scheduler)
-    try:
+            raise ArgumentError(f"--target {t}: {problem}")
+    out = prepare_folder(args.out or Path("results") / "screen" / scn.name, incomplete=True)
+    with _about(args.scenario), connect_scheduler(args.scheduler) as executor:
         res = screen(
             scn,
             targets=args.targets,
@@ -695,11 +638,6 @@ def cmd_screen(args: argparse.Namespace) -> int:
             workers=args.workers,
             executor=executor,
         )
-    except ScreeningError as exc:
-        raise UsageError(f"{args.scenario}: {exc}") from None
-    finally:
-        if executor is not None:
-            executor.close()
     write_screening(res, scn, out, {"scenario_file": str(args.scenario)})
     if args.json:
         sys.stdout.write(json.dumps(res.to_json(), allow_nan=False) + "\n")
@@ -710,26 +648,23 @@ def cmd_screen(args: argparse.Namespace) -> int:
 
 
 def _compare_posterior(args: argparse.Namespace) -> int:
-    from sim.bayes import BayesError, load_posterior, progress_to_stderr
+    from sim.bayes import load_posterior, progress_to_stderr
     from sim.uncertainty import compare_posterior, write_posterior_comparison
 
     if args.reps == "auto":
-        raise UsageError("--reps auto does not apply with --posterior (give a number >= 2)")
+        raise ArgumentError("--reps auto does not apply with --posterior (give a number >= 2)")
     reps = args.reps if args.reps is not None else 2
     if reps < 2:
-        raise UsageError(f"--reps: need at least 2 replications per draw, got {reps}")
+        raise ArgumentError(f"--reps: need at least 2 replications per draw, got {reps}")
     draws = args.draws if args.draws is not None else 20
     if draws < 2:
-        raise UsageError(f"--draws: need at least 2 posterior draws, got {draws}")
-    try:
+        raise ArgumentError(f"--draws: need at least 2 posterior draws, got {draws}")
+    with _about("--posterior"):
         post = load_posterior(args.posterior)
-    except BayesError as exc:
-        raise UsageError(f"--posterior: {exc}") from None
     scns = [load_scenario(p, args.overrides) for p in args.scenarios]
     if args.out:
-        _out_dir(args.out)
-    executor = _scheduler_executor(args.scheduler)
-    try:
+        prepare_folder(args.out)
+    with connect_scheduler(args.scheduler) as executor:
         cmp = compare_posterior(
             scns,
             post,
@@ -740,9 +675,6 @@ def _compare_posterior(args: argparse.Namespace) -> int:
             executor=executor,
             progress=None if args.no_progress else progress_to_stderr,
         )
-    finally:
-        if executor is not None:
-            executor.close()
     if args.out:
         write_posterior_comparison(
             cmp,
@@ -780,52 +712,38 @@ def _compare_posterior(args: argparse.Namespace) -> int:
 
 
 def _calibrate_bisect(args: argparse.Namespace) -> int:
-    from sim.calibrate import CalibrationError, CalibrationFailed, calibrate, write_value
-    from sim.outputs import MANIFEST, finish_folder, manifest, write_csv, write_json
+    from sim.calibrate import CalibrationFailed, calibrate, write_calibration, write_value
+    from sim.outputs import finish_folder
 
     scn = load_scenario(args.scenario, args.overrides)
     warnings = _scenario_warnings(args.scenario, scn, args.overrides)
     if args.target is not None and not 0.0 < args.target <= 1.0:
-        raise UsageError(f"--target must be in (0, 1], got {args.target}")
+        raise ArgumentError(f"--target must be in (0, 1], got {args.target}")
     if args.grid < 2:
-        raise UsageError("--grid must be at least 2")
+        raise ArgumentError("--grid must be at least 2")
     if args.bounds and not all(math.isfinite(b) for b in args.bounds):
-        raise UsageError(f"--bounds must be finite numbers, got {args.bounds}")
+        raise ArgumentError(f"--bounds must be finite numbers, got {args.bounds}")
     if args.out:
-        _out_dir(args.out, kind="calibrate")  # manifest removed: incomplete until we finish
+        prepare_folder(args.out, "calibrate")  # manifest removed: incomplete until we finish
     failure: str | None = None
     try:
-        res = calibrate(
-            scn,
-            parameter=args.parameter,
-            bounds=tuple(args.bounds) if args.bounds else None,
-            target=args.target,
-            reps=args.reps,
-            seed=args.seed,
-            grid=args.grid,
-            workers=args.workers,
-            progress=not args.no_progress,
-        )
+        with _about(f"{args.scenario}: calibration"):
+            res = calibrate(
+                scn,
+                parameter=args.parameter,
+                bounds=tuple(args.bounds) if args.bounds else None,
+                target=args.target,
+                reps=args.reps,
+                seed=args.seed,
+                grid=args.grid,
+                workers=args.workers,
+                progress=not args.no_progress,
+            )
     except CalibrationFailed as exc:  # a fit that misses its target: reported, never written
         res, failure = exc.result, str(exc)
-    except CalibrationError as exc:
-        raise UsageError(f"{args.scenario}: calibration: {exc}") from None
     if args.out:
-        plots = _atomic_plots(res, args.out, "calibration")
-        write_csv(res.points, args.out / "points.csv")
-        write_csv(res.curve, args.out / "curve.csv")
-        write_csv(res.verification, args.out / "verification.csv")
-        write_json(
-            manifest(
-                "calibrate",
-                scenario=scn.to_dict(),
-                result=res.to_json(),
-                failure=failure,
-                warnings=warnings,
-                files=["curve.csv", MANIFEST, "points.csv", "verification.csv"],
-                plots=[p.name for p in plots],
-            ),
-            args.out / MANIFEST,
+        write_calibration(
+            res, args.out, scn, failure=failure, extra_manifest={"warnings": warnings}
         )
         finish_folder(args.out)
     if args.write and failure is None:
@@ -846,19 +764,6 @@ def _calibrate_bisect(args: argparse.Namespace) -> int:
     return 0
 
 
-def _atomic_plots(res: Any, out: Path, stem: str) -> list[Path]:
-    """``res.plot`` into a temporary folder, each file then renamed into ``out``."""
-    import tempfile
-
-    with tempfile.TemporaryDirectory(prefix=".plots.", suffix=".tmp", dir=out) as tmp:
-        drafts = res.plot(Path(tmp) / stem)
-        placed = []
-        for draft in drafts:
-            os.replace(draft, out / draft.name)
-            placed.append(out / draft.name)
-    return placed
-
-
 def _fmt_value(metric: str, x: float, diff: bool = False) -> str:
     """A KPI value for a table: rates in % (differences in percentage points)."""
     if x is None or (isinstance(x, float) and math.isnan(x)):
@@ -873,61 +778,62 @@ def _ci(metric: str, lo: float, hi: float) -> str:
 
 
 def cmd_compare(args: argparse.Namespace) -> int:
-    from sim.compare import compare, write_comparison
+    from sim.comparison import compare, compare_to_folder
     from sim.stats import interval_note
 
     if len(args.scenarios) < 2:
-        raise UsageError("compare needs at least two scenario files (the reference first)")
+        raise ArgumentError("compare needs at least two scenario files (the reference first)")
     if args.posterior is not None:
         return _compare_posterior(args)
     for option, value in (("--draws", args.draws), ("--scheduler", args.scheduler)):
         if value is not None:
-            raise UsageError(f"{option} needs --posterior")
+            raise ArgumentError(f"{option} needs --posterior")
     scns = [load_scenario(p, args.overrides) for p in args.scenarios]
     warnings = [
         w
         for p, scn in zip(args.scenarios, scns, strict=True)
         for w in _scenario_warnings(p, scn, args.overrides)
     ]
-    if args.out:
-        _out_dir(args.out, kind="comparison")
     auto = args.reps == "auto"
-    cmp = compare(
-        scns,
-        reps=None if auto else args.reps,
-        seed=args.seed,
-        target_halfwidth=args.halfwidth if auto else None,
-        max_reps=args.max_reps,
-        workers=args.workers,
-        progress=not args.no_progress,
-    )
+    settings: dict[str, Any] = {
+        "reps": None if auto else args.reps,
+        "seed": args.seed,
+        "target_halfwidth": args.halfwidth if auto else None,
+        "max_reps": args.max_reps,
+        "workers": args.workers,
+        "progress": not args.no_progress,
+    }
     written: list[Path] = []
     if args.out:
-        from sim.outputs import finish_folder
-        from sim.plots import FORMATS, plot_comparison_dir
-
-        def plots(out: Path) -> list[Path]:
-            written.extend(plot_comparison_dir(out, out / "plots", _console_lang(args), FORMATS))
-            return written
-
-        write_comparison(  # tables, then the plots, then the manifest vouching for them
-            cmp,
+        cmp, written = compare_to_folder(
+            scns,
             args.out,
-            {
+            extra_manifest={
                 "scenario_files": [str(p) for p in args.scenarios],
                 "overrides": list(args.overrides),
                 "warnings": warnings,
             },
             workbook_lang=_workbook_lang(args),
-            plots=plots,
+            plot_lang=_console_lang(args),
+            **settings,
         )
-        finish_folder(args.out)
+    else:
+        cmp = compare(scns, **settings)
     note = interval_note(cmp.reps)
     if args.json:
         _warn_note(note)
         sys.stdout.write(dumps(cmp.to_json()) + "\n")
         return 0
-    lang = _console_lang(args)
+    _print_comparison(cmp, args.scenarios, note, _console_lang(args))
+    if args.out:
+        print(
+            "\n" + label("con_cmp_written", _console_lang(args), out=args.out, plots=len(written))
+        )
+    return 0
+
+
+def _print_comparison(cmp: Any, paths: Sequence[Path], note: str | None, lang: str) -> None:
+    """The console tables of a comparison: scenarios, paired differences, units."""
 
     def t(key: str, **fmt: Any) -> str:
         return label(f"con_{key}", lang, **fmt)
@@ -936,7 +842,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
         return metric if lang == "en" else label(metric, lang)
 
     print(t("cmp_head", reps=cmp.reps, seed=cmp.seed, seconds=cmp.wall_seconds) + _note_line(note))
-    for k, (name, path) in enumerate(zip(cmp.labels, args.scenarios, strict=True)):
+    for k, (name, path) in enumerate(zip(cmp.labels, paths, strict=True)):
         print(f"  {t('reference') if k == 0 else f'[{k}]':>9}: {name}  ({path})")
     if "precision" in cmp.meta:
         print(_precision_line(cmp.meta["precision"], "what_difference", lang))
@@ -987,71 +893,28 @@ def cmd_compare(args: argparse.Namespace) -> int:
             for x in u.itertuples()
         ]
         print(pd.DataFrame(rows).to_string(index=False))
-    if args.out:
-        print("\n" + t("cmp_written", out=args.out, plots=len(written)))
-    return 0
-
-
-def _foreign_sweep(out: Path, sweep: Any, resume: bool) -> bool:
-    """Whether ``out`` holds a sweep this command will not resume (not --resume, or another)."""
-    spec = out / "sweep.json"
-    if not spec.is_file():
-        return False
-    if not resume:
-        return True
-    try:
-        stored = json.loads(spec.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, ValueError):
-        return True
-    return not isinstance(stored, dict) or stored.get("fingerprint") != sweep.fingerprint()
 
 
 def cmd_sweep(args: argparse.Namespace) -> int:
-    from sim.outputs import finish_folder
-    from sim.sweep import LOCK_FILE, load_sweep, run_sweep, store_lock
+    from sim.sweep import load_sweep, run_sweep
 
     sweep = load_sweep(args.sweep)
     _warn(sweep.warnings)
     if sweep.spec.posterior is not None:
         return _sweep_posterior(sweep, args)
-    executor = None
-    if args.scheduler:  # connect first: a wrong address is bad input, found before any work
-        from sim.executors import make_executor
-
-        try:
-            executor = make_executor(scheduler=args.scheduler)
-        except (OSError, ValueError) as exc:
-            raise UsageError(f"{args.scheduler}: --scheduler: cannot connect ({exc})") from None
-    try:
-        out = _out_dir(args.out or Path("results") / sweep.name)
-        # nothing in the folder is touched unless this sweep holds its lock: a second sweep
-        # on it is refused while the first runs (run_sweep takes the same lock again)
-        new_lock = not (out / LOCK_FILE).exists()
-        with store_lock(out):
-            # a folder holding a sweep that is not to be resumed here is refused by run_sweep,
-            # before anything in it is touched; otherwise it is claimed (old derived files
-            # and plots cleared, the store of points kept)
-            foreign = _foreign_sweep(out, sweep, args.resume)
-            try:
-                _out_dir(out, kind=None if foreign else "sweep", keep=("sweep.json",))
-            except UsageError:
-                if new_lock:  # a refused folder is left as it was
-                    (out / LOCK_FILE).unlink(missing_ok=True)
-                raise
-            res = run_sweep(
-                sweep,
-                out,
-                workers=args.workers,
-                scheduler=args.scheduler,
-                executor=executor,
-                resume=args.resume,
-                progress=not args.no_progress,
-                workbook_lang=_workbook_lang(args),
-            )
-            finish_folder(out)
-    finally:
-        if executor is not None:
-            executor.close()
+    # connect first: a wrong address is bad input, found before any work
+    with connect_scheduler(args.scheduler) as executor:
+        out = prepare_folder(args.out or Path("results") / sweep.name)
+        res = run_sweep(
+            sweep,
+            out,
+            workers=args.workers,
+            scheduler=args.scheduler,
+            executor=executor,
+            resume=args.resume,
+            progress=not args.no_progress,
+            workbook_lang=_workbook_lang(args),
+        )
     pts = res.points
     lang = _console_lang(args)
     print(
@@ -1104,10 +967,9 @@ def _sweep_posterior(sweep: Any, args: argparse.Namespace) -> int:
     from sim.uncertainty import run_sweep_posterior
 
     if args.resume:
-        raise UsageError(f"{args.sweep}: --resume does not apply to a sweep with posterior:")
-    out = _out_dir(args.out or Path("results") / sweep.name)
-    executor = _scheduler_executor(args.scheduler)
-    try:
+        raise ArgumentError(f"{args.sweep}: --resume does not apply to a sweep with posterior:")
+    out = prepare_folder(args.out or Path("results") / sweep.name)
+    with connect_scheduler(args.scheduler) as executor:
         cmp = run_sweep_posterior(
             sweep,
             out,
@@ -1115,9 +977,6 @@ def _sweep_posterior(sweep: Any, args: argparse.Namespace) -> int:
             executor=executor,
             progress=None if args.no_progress else progress_to_stderr,
         )
-    finally:
-        if executor is not None:
-            executor.close()
     d = cmp.differences(["on_time_rate"])
     print(
         f"Sweep {sweep.name} under {len(cmp.draws)} posterior draws x {cmp.reps} replications, "
@@ -1160,17 +1019,19 @@ def cmd_plot(args: argparse.Namespace) -> int:
         try:
             json.loads(man.read_text(encoding="utf-8"))
         except (UnicodeDecodeError, ValueError) as exc:
-            raise UsageError(f"{man}: not a valid manifest ({exc})") from None
+            raise ResultsFolderError(f"not a valid manifest ({exc})", str(man)) from None
     target = args.plots_dir if args.plots_dir is not None else args.results / "plots"
     existed = target.exists()
     try:
         if args.plots_dir is not None and args.results.is_dir():
-            _out_dir(args.plots_dir, "--plots-dir")
+            prepare_folder(args.plots_dir, option="--plots-dir")
         files = plot_dir(args.results, lang=args.lang, formats=args.formats, out=args.plots_dir)
     except FileNotFoundError as exc:
-        raise UsageError(f"{exc.filename}: missing: {args.results} is incomplete") from None
+        raise ResultsFolderError(
+            f"missing: {args.results} is incomplete", str(exc.filename)
+        ) from None
     except (pandas.errors.EmptyDataError, pandas.errors.ParserError) as exc:
-        raise UsageError(f"{args.results}: unreadable result table ({exc})") from None
+        raise ResultsFolderError(f"unreadable result table ({exc})", str(args.results)) from None
     finally:
         if not existed and target.is_dir() and not any(target.iterdir()):
             target.rmdir()  # nothing plotted: leave no empty folder behind
@@ -1184,7 +1045,7 @@ def cmd_explain(args: argparse.Namespace) -> int:
     from sim.outputs import finish_folder
 
     if args.out is not None:
-        _out_dir(args.out, kind="explain")
+        prepare_folder(args.out, "explain")
     anatomy = explain(args.results, counterfactual=args.counterfactual, workers=args.workers)
     if args.out is not None:
         write_anatomy(anatomy, args.out, args.formats)
@@ -1207,11 +1068,11 @@ def cmd_app(args: argparse.Namespace) -> int:
 
     folder = args.scenarios
     if not folder.is_dir():
-        raise UsageError(f"{folder}: --scenarios: not a folder")
+        raise ArgumentError(f"{folder}: --scenarios: not a folder")
     if not scenario_files(folder):
-        raise UsageError(f"{folder}: --scenarios: no scenario file (*.yaml) in the folder")
+        raise ArgumentError(f"{folder}: --scenarios: no scenario file (*.yaml) in the folder")
     if importlib.util.find_spec("streamlit") is None:
-        raise UsageError("the workbench needs Streamlit: pip install 'tthc-sim[app]'")
+        raise ArgumentError("the workbench needs Streamlit: pip install 'tthc-sim[app]'")
     script = Path(__file__).with_name("app") / "main.py"
     env = {
         **os.environ,
@@ -1270,10 +1131,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         return COMMANDS[args.command](args)
-    except ScenarioError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return EXIT_BAD_INPUT
-    except UsageError as exc:
+    except InputError as exc:  # the one place bad input becomes exit code 2
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:

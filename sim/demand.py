@@ -110,7 +110,7 @@ def _hour_weights(factors: dict[int, float]) -> np.ndarray:
     return w
 
 
-def unit_rates(scn: Scenario, frame: pd.DataFrame) -> np.ndarray:
+def home_demand_rates(scn: Scenario, frame: pd.DataFrame) -> np.ndarray:
     """Home demand per ordinary working day for each active unit (rows of ``frame``)."""
     rate = scn.demand.per_1000_residents_per_working_day
     lam = frame["population"].to_numpy(float) / 1000.0 * rate
@@ -154,6 +154,52 @@ def channel_matrix(scn: Scenario) -> np.ndarray:
     return m
 
 
+@dataclass(frozen=True)
+class _Profile:
+    """What shapes demand over the horizon, the same for every unit and channel."""
+
+    n_days: int
+    wday: np.ndarray  # weekday factor of each day
+    surge: np.ndarray  # (units, days) surge multipliers
+    home_rates: np.ndarray  # home demand per ordinary working day of each unit
+    weights: np.ndarray  # attraction of each unit as a phi-địa-giới receiver
+    chan: np.ndarray  # (procedures, channels) channel mix
+    office_start: np.ndarray  # office slots of a working day: start (minutes after midnight)
+    office_len: np.ndarray  # ... their length (minutes)
+    office_frac: np.ndarray  # ... and their share of a day's in-person or post submissions
+    online_frac: np.ndarray  # share of a day's online submissions in each of its 24 hours
+    online_day: np.ndarray  # online day factor (weekday, or the non-working-day factor)
+    work_days: np.ndarray  # indices of the working days
+    pdg_share: float  # share of dossiers submitted away from home (phi địa giới)
+
+
+def _profile(scn: Scenario, cal: WorkingCalendar, frame: pd.DataFrame) -> _Profile:
+    codes = list(frame["code"])
+    days = [scn.horizon.start + dt.timedelta(days=i) for i in range(scn.horizon.days)]
+    working = cal.is_working[: len(days)]
+    wday = np.array([_weekday_factor(scn, d) for d in days])
+    # in-person / post: office slots of working days
+    o_start, o_len, o_hour = _office_slots(cal.sessions)
+    o_w = _hour_weights(scn.demand.in_person_hour_factors)[o_hour] * o_len
+    # online: 24 hourly slots of every day
+    on_w = _hour_weights(scn.demand.online_hour_factors)
+    return _Profile(
+        n_days=len(days),
+        wday=wday,
+        surge=_surge_factors(scn, days, codes),
+        home_rates=home_demand_rates(scn, frame),
+        weights=attraction_weights(scn, frame),
+        chan=channel_matrix(scn),
+        office_start=o_start,
+        office_len=o_len,
+        office_frac=o_w / o_w.sum(),
+        online_frac=on_w / on_w.sum(),
+        online_day=np.where(working, wday, scn.demand.non_working_day_online_factor),
+        work_days=np.flatnonzero(working),
+        pdg_share=scn.demand.phi_dia_gioi_share if len(codes) > 1 else 0.0,
+    )
+
+
 def generate(
     scn: Scenario,
     cal: WorkingCalendar,
@@ -164,6 +210,10 @@ def generate(
 ) -> Dossiers:
     """Draw every dossier of replication ``rep``.
 
+    Each (home unit, channel) block draws from three streams of its own, in this order:
+    ``arrivals`` (times), ``attributes`` (procedure, receiving unit), ``work`` (officer
+    minutes, completeness, supplement delay); the inherited backlog comes first.
+
     Parameters
     ----------
     frame
@@ -172,91 +222,32 @@ def generate(
         System outages (wall minutes); online submissions inside one are deferred to its end.
     """
     codes = list(frame["code"])
-    n_units = len(codes)
-    days = [scn.horizon.start + dt.timedelta(days=i) for i in range(scn.horizon.days)]
-    n_days = len(days)
-    working = cal.is_working[:n_days]
-    wday = np.array([_weekday_factor(scn, d) for d in days])
-    surge = _surge_factors(scn, days, codes)
-    lam = unit_rates(scn, frame)
-    weights = attraction_weights(scn, frame)
-    chan = channel_matrix(scn)
-    procs = list(scn.procedures.values())
-    n_proc = len(procs)
-    pdg_share = scn.demand.phi_dia_gioi_share if n_units > 1 else 0.0
-
-    # in-person / post: office slots of working days
-    o_start, o_len, o_hour = _office_slots(cal.sessions)
-    o_w = _hour_weights(scn.demand.in_person_hour_factors)[o_hour] * o_len
-    o_frac = o_w / o_w.sum()
-    # online: 24 hourly slots of every day
-    on_w = _hour_weights(scn.demand.online_hour_factors)
-    on_frac = on_w / on_w.sum()
-    online_day = np.where(working, wday, scn.demand.non_working_day_online_factor)
-    work_days_idx = np.flatnonzero(working)
-
+    prof = _profile(scn, cal, frame)
     blocks: list[dict[str, np.ndarray]] = _backlog_blocks(scn, cal, codes, seed, rep)
     for h, code in enumerate(codes):
-        utype = str(frame["type"].iloc[h])
-        share = procedure_shares(scn, utype)
-        by_unit = scn.demand.share_multipliers_by_unit.get(code)
-        if by_unit and any(m != 1.0 for m in by_unit.values()):
-            share = share * np.array([by_unit.get(pid, 1.0) for pid in scn.procedures], float)
-            share = share / share.sum() if share.sum() > 0 else share
-        p_chan = share @ chan  # P(channel) at this home unit
-        recv_p = weights.copy()
+        share = _unit_procedure_shares(scn, str(frame["type"].iloc[h]), code)
+        p_chan = share @ prof.chan  # P(channel) at this home unit
+        recv_p = prof.weights.copy()
         recv_p[h] = 0.0
         recv_p = recv_p / recv_p.sum() if recv_p.sum() > 0 else recv_p
         for c, cname in enumerate(CHANNELS):
-            if p_chan[c] <= 0 or lam[h] <= 0:
+            if p_chan[c] <= 0 or prof.home_rates[h] <= 0:
                 continue
             rng_a = stream(seed, rep, "arrivals", code, cname)
-            if c == ONLINE:
-                day_mult = online_day * surge[h]
-                mu = lam[h] * p_chan[c] * np.outer(day_mult, on_frac)  # (days, 24)
-                slot_start = (
-                    np.arange(n_days)[:, None] * MINUTES_PER_DAY + 60.0 * np.arange(24)
-                ).ravel()
-                slot_len = np.full(slot_start.shape, 60.0)
-            else:
-                day_mult = (wday * surge[h])[work_days_idx]
-                mu = lam[h] * p_chan[c] * np.outer(day_mult, o_frac)
-                slot_start = (work_days_idx[:, None] * MINUTES_PER_DAY + o_start[None, :]).ravel()
-                slot_len = np.tile(o_len, len(work_days_idx))
-            counts = rng_a.poisson(mu.ravel())
-            n = int(counts.sum())
+            t = _arrival_times(rng_a, prof, h, c, prof.home_rates[h] * p_chan[c])
+            n = len(t)
             if n == 0:
                 continue
-            t = np.repeat(slot_start, counts) + rng_a.random(n) * np.repeat(slot_len, counts)
-            t.sort()
-
             rng_b = stream(seed, rep, "attributes", code, cname)
-            p_cond = share * chan[:, c]
-            p_cond = p_cond / p_cond.sum()
-            proc = rng_b.choice(n_proc, size=n, p=p_cond).astype(np.int16)
-            pdg = rng_b.random(n) < pdg_share
+            p_cond = share * prof.chan[:, c]
+            proc = rng_b.choice(len(scn.procedures), size=n, p=p_cond / p_cond.sum())
+            proc = proc.astype(np.int16)
+            pdg = rng_b.random(n) < prof.pdg_share
             recv = np.full(n, h, dtype=np.int16)
             k = int(pdg.sum())
             if k:
-                recv[pdg] = rng_b.choice(n_units, size=k, p=recv_p)
-
-            rng_w = stream(seed, rep, "work", code, cname)
-            rec = np.empty(n)
-            pro = np.zeros(n)
-            app = np.zeros(n)
-            for j, pr in enumerate(procs):
-                idx = np.flatnonzero(proc == j)
-                m = len(idx)
-                if m == 0:
-                    continue
-                rec[idx] = pr.reception_minutes.sample(rng_w, m)
-                if pr.processing_minutes is not None:
-                    pro[idx] = pr.processing_minutes.sample(rng_w, m)
-                if pr.approval_minutes is not None:
-                    app[idx] = pr.approval_minutes.sample(rng_w, m)
-            inc_p = np.array([pr.incomplete_probability for pr in procs])[proc]
-            incomplete = rng_w.random(n) < inc_p
-            delay = scn.supplements.return_delay_days.sample(rng_w, n) * MINUTES_PER_DAY
+                recv[pdg] = rng_b.choice(len(codes), size=k, p=recv_p)
+            work = _work(scn, stream(seed, rep, "work", code, cname), proc)
             if c == ONLINE:
                 t = shift_out_of_outages(t, *system_down_wall)
             blocks.append(
@@ -266,18 +257,90 @@ def generate(
                     receiving=recv,
                     procedure=proc,
                     channel=np.full(n, c, dtype=np.int8),
-                    reception_minutes=rec,
-                    processing_minutes=pro,
-                    approval_minutes=app,
-                    incomplete=incomplete,
-                    supplement_delay_minutes=delay,
+                    **work,
                     # (home unit, channel, draw order): the same dossier in every scenario
                     # that shares these streams, whatever the order of arrival
                     key=(h * 3 + c) * (1 << 32) + np.arange(n, dtype=np.int64),
                     inherited_due=np.full(n, np.nan),
                 )
             )
+    return _in_arrival_order(blocks, cal)
 
+
+def _unit_procedure_shares(scn: Scenario, unit_type: str, code: str) -> np.ndarray:
+    """Procedure mix of one home unit: by unit type, times its own multipliers if any."""
+    share = procedure_shares(scn, unit_type)
+    by_unit = scn.demand.share_multipliers_by_unit.get(code)
+    if by_unit and any(m != 1.0 for m in by_unit.values()):
+        share = share * np.array([by_unit.get(pid, 1.0) for pid in scn.procedures], float)
+        share = share / share.sum() if share.sum() > 0 else share
+    return share
+
+
+def _arrival_times(
+    rng: np.random.Generator, prof: _Profile, h: int, c: int, rate: float
+) -> np.ndarray:
+    """Sorted submission times (wall minutes) of unit ``h`` on channel ``c``.
+
+    A Poisson count per slot (online: every hour of every day; in person and post: the
+    office slots of working days), each time uniform within its slot. ``rate`` is the
+    channel's dossiers per ordinary working day.
+    """
+    if c == ONLINE:
+        day_mult = prof.online_day * prof.surge[h]
+        mu = rate * np.outer(day_mult, prof.online_frac)  # (days, 24)
+        slot_start = (
+            np.arange(prof.n_days)[:, None] * MINUTES_PER_DAY + 60.0 * np.arange(24)
+        ).ravel()
+        slot_len = np.full(slot_start.shape, 60.0)
+    else:
+        day_mult = (prof.wday * prof.surge[h])[prof.work_days]
+        mu = rate * np.outer(day_mult, prof.office_frac)
+        slot_start = (
+            prof.work_days[:, None] * MINUTES_PER_DAY + prof.office_start[None, :]
+        ).ravel()
+        slot_len = np.tile(prof.office_len, len(prof.work_days))
+    counts = rng.poisson(mu.ravel())
+    n = int(counts.sum())
+    if n == 0:
+        return np.empty(0)
+    t = np.repeat(slot_start, counts) + rng.random(n) * np.repeat(slot_len, counts)
+    t.sort()
+    return t
+
+
+def _work(scn: Scenario, rng: np.random.Generator, proc: np.ndarray) -> dict[str, np.ndarray]:
+    """Officer minutes of each stage (by procedure, in procedure order), whether each dossier
+    is incomplete, and the applicant's supplement delay (wall minutes)."""
+    procs = list(scn.procedures.values())
+    n = len(proc)
+    rec = np.empty(n)
+    pro = np.zeros(n)
+    app = np.zeros(n)
+    for j, pr in enumerate(procs):
+        idx = np.flatnonzero(proc == j)
+        m = len(idx)
+        if m == 0:
+            continue
+        rec[idx] = pr.reception_minutes.sample(rng, m)
+        if pr.processing_minutes is not None:
+            pro[idx] = pr.processing_minutes.sample(rng, m)
+        if pr.approval_minutes is not None:
+            app[idx] = pr.approval_minutes.sample(rng, m)
+    inc_p = np.array([pr.incomplete_probability for pr in procs])[proc]
+    incomplete = rng.random(n) < inc_p
+    delay = scn.supplements.return_delay_days.sample(rng, n) * MINUTES_PER_DAY
+    return {
+        "reception_minutes": rec,
+        "processing_minutes": pro,
+        "approval_minutes": app,
+        "incomplete": incomplete,
+        "supplement_delay_minutes": delay,
+    }
+
+
+def _in_arrival_order(blocks: list[dict[str, np.ndarray]], cal: WorkingCalendar) -> Dossiers:
+    """The blocks as one :class:`Dossiers`, in queue order."""
     names = [f.name for f in fields(Dossiers) if f.name != "arrival"]
     if not blocks:
         empty = {k: np.empty(0) for k in names}

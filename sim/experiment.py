@@ -8,21 +8,26 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
 from tqdm import tqdm
 
-from sim.executors import Executor, SerialExecutor, make_executor
+from sim.executors import Executor, open_executor
 from sim.model import build_layout, horizon_calendar, simulate
-from sim.results import RepTables, rep_tables, summarise
+from sim.results import (  # `from sim.experiment import Results` keeps working
+    GROUP_TABLES,
+    RepTables,
+    Results,
+    combine_results,
+    rep_tables,
+    stack_tables,
+)
 from sim.scenario import Scenario
-from sim.stats import MIN_REPS, halfwidth, interval_note, json_ready, rate_interval
-from sim.units import load_units
+from sim.stats import MIN_REPS, halfwidth, rate_interval
 
 
 @dataclass(frozen=True)
@@ -47,170 +52,6 @@ def run_replication(task: RepTask) -> RepTables:
 
         check_replication(out, tables, cal)
     return tables
-
-
-@dataclass
-class Results:
-    """Results of several replications of one scenario (all frames have a ``rep`` column)."""
-
-    scenario: Scenario
-    seed: int
-    replications: pd.DataFrame
-    units: pd.DataFrame
-    procedures: pd.DataFrame
-    channels: pd.DataFrame
-    months: pd.DataFrame
-    causes: pd.DataFrame
-    pools: pd.DataFrame
-    backlog: pd.DataFrame
-    dossiers: pd.DataFrame | None = None
-    wall_seconds: float = 0.0
-    meta: dict[str, Any] = field(default_factory=dict)
-
-    # ------------------------------------------------------------------ headline
-    @property
-    def reps(self) -> int:
-        return len(self.replications)
-
-    @property
-    def per_rep(self) -> list[float]:
-        """Each replication's on-time rate (NaN where it resolved nothing)."""
-        return [float(x) for x in self.replications["on_time_rate"]]
-
-    def _on_time(self) -> tuple[float, float, float]:
-        r = self.replications
-        return rate_interval(r["on_time_rate"], r["resolved"])
-
-    @property
-    def on_time_rate(self) -> float:
-        """Mean over replications of the on-time rate (NaN if none resolved anything)."""
-        return self._on_time()[0]
-
-    @property
-    def on_time_ci95(self) -> tuple[float, float]:
-        """95% interval of the on-time rate, inside [0, 1] (:func:`sim.stats.rate_interval`);
-        NaN with fewer than two replications that resolved something."""
-        _, lo, hi = self._on_time()
-        return lo, hi
-
-    @property
-    def interval_note(self) -> str | None:
-        """Why the intervals are indicative only (too few replications), or None."""
-        return interval_note(self.reps)
-
-    # ------------------------------------------------------------------ tables
-    def summary(self) -> pd.DataFrame:
-        """Every replication KPI: mean, sd and 95% interval over replications.
-
-        See :func:`sim.results.summarise` (columns ``metric, mean, sd, ci95_low, ci95_high,
-        reps``; intervals inside each KPI's range).
-        """
-        return summarise(self.replications)
-
-    def unit_table(self) -> pd.DataFrame:
-        """One row per unit: mean per replication, on-time rate with its 95% interval.
-
-        Columns ``code, name, type, arrived, resolved, open, open_overdue, on_time_rate,
-        on_time_ci95_low, on_time_ci95_high, desk_wait_minutes_mean, reception_utilisation,
-        online_share``; the interval is :func:`sim.stats.rate_interval` over the replications
-        in which the unit resolved something (NaN if fewer than two).
-        """
-        table = load_units().frame.set_index("code")
-        rows = []
-        for code, g in self.units.groupby("code", sort=False):
-            m, lo, hi = rate_interval(g["on_time_rate"], g["resolved"])
-            rows.append(
-                {
-                    "code": code,
-                    "name": table.loc[code, "name"],
-                    "type": table.loc[code, "type"],
-                    "arrived": float(g["arrived"].mean()),
-                    "resolved": float(g["resolved"].mean()),
-                    "open": float(g["open"].mean()),
-                    "open_overdue": float(g["open_overdue"].mean()),
-                    "on_time_rate": m,
-                    "on_time_ci95_low": lo,
-                    "on_time_ci95_high": hi,
-                    "desk_wait_minutes_mean": float(g["desk_wait_minutes_mean"].mean()),
-                    "reception_utilisation": float(g["reception_utilisation"].mean()),
-                    "online_share": float(g["online_share"].mean()),
-                }
-            )
-        out = pd.DataFrame(rows)
-        order = {c: i for i, c in enumerate(table.index)}
-        return out.sort_values("code", key=lambda s: s.map(order)).reset_index(drop=True)
-
-    def group_table(self, name: str) -> pd.DataFrame:
-        """Per procedure / channel / month table with on-time rate and 95% interval.
-
-        Columns ``<procedure|channel|month>, resolved, late, on_time_rate, ci95_low,
-        ci95_high`` (means per replication; interval as in :meth:`unit_table`).
-        """
-        frame = getattr(self, name)
-        key = {"procedures": "procedure", "channels": "channel", "months": "month"}[name]
-        rows = []
-        for k, g in frame.groupby(key, sort=True, observed=True):
-            m, lo, hi = rate_interval(g["on_time_rate"], g["resolved"])
-            rows.append(
-                {
-                    key: k,
-                    "resolved": float(g["resolved"].mean()),
-                    "late": float(g["late"].mean()),
-                    "on_time_rate": m,
-                    "ci95_low": lo,
-                    "ci95_high": hi,
-                }
-            )
-        return pd.DataFrame(rows)
-
-    def cause_table(self) -> pd.DataFrame:
-        """Late dossiers per cause (mean per replication) and share of all late ones."""
-        c = self.causes.groupby("late_cause", observed=False)["dossiers"].sum() / max(self.reps, 1)
-        total = c.sum()
-        return pd.DataFrame(
-            {
-                "cause": c.index.astype(str),
-                "late_per_rep": c.values,
-                "share": c.values / total if total else np.nan,
-            }
-        )
-
-    def to_json(self) -> dict[str, Any]:
-        """The command line's ``--json`` object (DESIGN.md section 5), strict JSON values:
-        undefined statistics are ``None`` (``null``), never NaN."""
-        m, lo, hi = self._on_time()
-        r = self.replications
-        out = {
-            "scenario": self.scenario.name,
-            "on_time_rate": m,
-            "on_time_ci95": [lo, hi],
-            "interval_note": self.interval_note,
-            "per_rep": self.per_rep,
-            "dossiers_arrived": int(r["arrived"].sum()),
-            "dossiers_resolved": int(r["resolved"].sum()),
-            "dossiers_open_at_end": int(r["open"].sum()),
-            "dossiers_open_overdue_at_end": int(r["open_overdue"].sum()),
-            "reps": self.reps,
-            "seed": self.seed,
-            "wall_seconds": self.wall_seconds,
-        }
-        if "precision" in self.meta:
-            out["precision"] = self.meta["precision"]
-        return dict(json_ready(out))
-
-
-GROUP_TABLES = ("units", "procedures", "channels", "months", "causes", "pools", "backlog")
-"""The per-replication group tables that :class:`Results` and :class:`RepTables` share."""
-
-
-def _collect(parts: Sequence[Any], attr: str) -> pd.DataFrame:
-    """Stack one table of several replications (or batches of them) in order."""
-    frames = [getattr(t, attr) for t in parts]
-    full = [f for f in frames if f is not None and len(f)]
-    if full:
-        return pd.concat(full, ignore_index=True)
-    # keep the columns when every replication's table is empty (e.g. nothing resolved yet)
-    return next((f for f in frames if f is not None), pd.DataFrame()).reset_index(drop=True)
 
 
 def run(
@@ -246,46 +87,41 @@ def run(
     seed = scenario.run.seed if seed is None else seed
     want_dossiers = keep_dossiers or dossier_sink is not None
     tasks = [RepTask(scenario, first_rep + k, seed, want_dossiers) for k in range(reps)]
-    own = executor is None
-    ex = executor or (
-        SerialExecutor() if (workers == 1 and not scheduler) else make_executor(workers, scheduler)
-    )
-    t0 = time.perf_counter()
-    done: dict[int, RepTables] = {}
-    next_to_sink = 0
-    kept: list[pd.DataFrame] = []
-    bar = tqdm(
-        total=reps,
-        desc=f"{scenario.name}: replications",
-        unit="rep",
-        disable=not progress,
-        leave=False,
-    )
-    try:
-        for i, result in ex.imap(run_replication, tasks):
-            if isinstance(result, BaseException):
-                raise result
-            done[i] = result
-            bar.update(1)
-            while next_to_sink in done and done[next_to_sink].dossiers is not None:
-                frame = done[next_to_sink].dossiers
-                assert frame is not None
-                if dossier_sink is not None:
-                    dossier_sink(frame)
-                if keep_dossiers:
-                    kept.append(frame)
-                done[next_to_sink].dossiers = None
-                next_to_sink += 1
-    finally:
-        bar.close()
-        if own:
-            ex.close()
+    with open_executor(workers, scheduler, executor) as ex:
+        t0 = time.perf_counter()
+        done: dict[int, RepTables] = {}
+        next_to_sink = 0
+        kept: list[pd.DataFrame] = []
+        bar = tqdm(
+            total=reps,
+            desc=f"{scenario.name}: replications",
+            unit="rep",
+            disable=not progress,
+            leave=False,
+        )
+        try:
+            for i, result in ex.imap(run_replication, tasks):
+                if isinstance(result, BaseException):
+                    raise result
+                done[i] = result
+                bar.update(1)
+                while next_to_sink in done and done[next_to_sink].dossiers is not None:
+                    frame = done[next_to_sink].dossiers
+                    assert frame is not None
+                    if dossier_sink is not None:
+                        dossier_sink(frame)
+                    if keep_dossiers:
+                        kept.append(frame)
+                    done[next_to_sink].dossiers = None
+                    next_to_sink += 1
+        finally:
+            bar.close()
     tables = [done[i] for i in range(reps)]
     return Results(
         scenario=scenario,
         seed=seed,
-        replications=_collect(tables, "kpis"),
-        **{name: _collect(tables, name) for name in GROUP_TABLES},
+        replications=stack_tables(tables, "kpis"),
+        **{name: stack_tables(tables, name) for name in GROUP_TABLES},
         dossiers=pd.concat(kept, ignore_index=True) if kept else None,
         wall_seconds=time.perf_counter() - t0,
         meta={"first_rep": first_rep, "workers": ex.workers},
@@ -337,6 +173,92 @@ def write_results(
     return out
 
 
+def run_to_folder(
+    scenario: Scenario,
+    out: str | Path,
+    reps: int | None = None,
+    seed: int | None = None,
+    *,
+    target_halfwidth: float | None = None,
+    max_reps: int = 100,
+    workers: int | None = 1,
+    scheduler: str | None = None,
+    executor: Executor | None = None,
+    progress: bool = False,
+    extra_manifest: dict[str, Any] | None = None,
+    workbook_lang: str = "vi",
+    option: str = "--out",
+) -> Results:
+    """Run replications into a result folder: what ``tthc-sim run --out`` writes.
+
+    The folder is claimed first (:func:`sim.outputs.prepare_folder`: an older run's files are
+    cleared, a folder holding anything else is refused before any work), the dossiers of
+    every replication are streamed to ``dossiers.parquet`` (one row per dossier and
+    replication, columns of :func:`sim.results.rep_tables`), then :func:`write_results` writes
+    the tables and ``manifest.json`` last.
+
+    Parameters
+    ----------
+    reps, seed, workers, scheduler, executor, progress
+        As :func:`run`; ``reps`` is ignored with ``target_halfwidth``.
+    target_halfwidth, max_reps
+        If ``target_halfwidth`` is given, replications are added until the on-time rate's
+        95% half-width reaches it (:func:`run_to_precision`).
+    extra_manifest
+        Fields added to ``manifest.json`` (the scenario file, overrides, warnings).
+    workbook_lang
+        First language of the headers of ``results.xlsx`` ("vi" or "en").
+    option
+        How the folder is named in error messages.
+
+    Returns
+    -------
+    Results
+        Without the per-dossier frame (``dossiers`` is None: it is in the folder).
+
+    Raises
+    ------
+    sim.errors.ResultsFolderError
+        If the folder cannot be created or holds something that is not a run result.
+    """
+    from sim.outputs import ParquetSink, finish_folder, prepare_folder
+
+    folder = prepare_folder(out, "run", option=option)  # incomplete until we finish
+    sink = ParquetSink(folder / "dossiers.parquet")
+    try:
+        if target_halfwidth is not None:
+            res = run_to_precision(
+                scenario,
+                target_halfwidth,
+                max_reps=max_reps,
+                seed=seed,
+                workers=workers,
+                scheduler=scheduler,
+                executor=executor,
+                keep_dossiers=False,
+                dossier_sink=sink.write,
+                progress=progress,
+            )
+        else:
+            res = run(
+                scenario,
+                reps,
+                seed,
+                workers=workers,
+                scheduler=scheduler,
+                executor=executor,
+                keep_dossiers=False,
+                dossier_sink=sink.write,
+                progress=progress,
+            )
+        sink.close()
+    finally:
+        sink.discard()
+    write_results(res, folder, extra_manifest, workbook_lang=workbook_lang)
+    finish_folder(folder)
+    return res
+
+
 #: files of a run folder besides ``manifest.json`` (``dossiers.parquet`` from ``run --out``)
 RUN_FILES = (
     "results.xlsx",
@@ -354,29 +276,7 @@ RUN_FILES = (
 )
 
 
-def replications_of(results: Sequence[Results]) -> pd.DataFrame:
-    """Stack the replication tables of several results with a ``scenario`` column."""
-    return pd.concat(
-        [r.replications.assign(scenario=r.scenario.name) for r in results], ignore_index=True
-    )
-
-
 # ---------------------------------------------------------------------- target precision
-
-
-def combine_results(parts: Sequence[Results]) -> Results:
-    """Stack results of consecutive replication batches of one scenario (same seed)."""
-    first = parts[0]
-    kept = [p.dossiers for p in parts if p.dossiers is not None]
-    return Results(
-        scenario=first.scenario,
-        seed=first.seed,
-        replications=_collect(parts, "replications"),
-        **{name: _collect(parts, name) for name in GROUP_TABLES},
-        dossiers=pd.concat(kept, ignore_index=True) if kept else None,
-        wall_seconds=sum(p.wall_seconds for p in parts),
-        meta=dict(first.meta),
-    )
 
 
 def on_time_halfwidth(replications: pd.DataFrame) -> float:
@@ -455,13 +355,9 @@ def run_to_precision(
     if min_reps < 1:
         raise ValueError("min_reps must be at least 1")
     seed = scenario.run.seed if seed is None else seed
-    own = executor is None
-    ex = executor or (
-        SerialExecutor() if (workers == 1 and not scheduler) else make_executor(workers, scheduler)
-    )
-    parts: list[Results] = []
-    n, size = 0, max(2, min(min_reps, max_reps))
-    try:
+    with open_executor(workers, scheduler, executor) as ex:
+        parts: list[Results] = []
+        n, size = 0, max(2, min(min_reps, max_reps))
         while size > 0:
             parts.append(
                 run(
@@ -478,9 +374,6 @@ def run_to_precision(
             n += size
             hw = on_time_halfwidth(pd.concat([p.replications for p in parts]))
             size = reps_to_add(n, hw, target_halfwidth, max_reps)
-    finally:
-        if own:
-            ex.close()
     res = combine_results(parts)
     hw = on_time_halfwidth(res.replications)
     res.meta["precision"] = {

@@ -27,6 +27,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from sim.errors import ResultsFolderError
 from sim.stats import json_ready
 
 MANIFEST = "manifest.json"
@@ -217,7 +218,7 @@ KINDS = ("run", "comparison", "sweep", "calibrate", "explain")
 _STORE_MARK = "sweep.json"  # a sweep's store, even before its first manifest
 
 
-class OutputFolderError(Exception):
+class OutputFolderError(ResultsFolderError):
     """An output folder a command must not write into: it holds something else."""
 
 
@@ -309,6 +310,60 @@ def claim_folder(folder: str | Path, kind: str, keep: Sequence[str] = ()) -> Non
     for parent in sorted(parents, key=lambda p: len(p.parts), reverse=True):
         if parent != d and parent.is_dir() and not any(parent.iterdir()):
             parent.rmdir()
+
+
+def prepare_folder(
+    path: str | Path,
+    kind: str | None = None,
+    keep: Sequence[str] = (),
+    *,
+    option: str = "--out",
+    incomplete: bool = False,
+) -> Path:
+    """Create an output folder up front, so that a bad path fails before any work is done.
+
+    Parameters
+    ----------
+    path
+        The folder (created with its parents).
+    kind
+        If given, the folder is claimed for a result of that kind (:func:`claim_folder`): the
+        files of an older result of that kind are cleared, and a folder holding anything else
+        is refused.
+    keep
+        With ``kind``: files of the older result that stay (a sweep's ``sweep.json``).
+    option
+        How the folder is named in error messages (the command-line option).
+    incomplete
+        Without ``kind``: remove the folder's ``manifest.json`` (the folder is incomplete
+        until the command writes a new one).
+
+    Raises
+    ------
+    ResultsFolderError
+        If the path is a file, or the folder cannot be created or written into.
+    OutputFolderError
+        With ``kind``: if the folder holds something else (:func:`claim_folder`).
+    """
+    d = Path(path)
+    if d.exists() and not d.is_dir():
+        raise ResultsFolderError(f"{option}: is a file, not a folder", str(d))
+    try:
+        d.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ResultsFolderError(
+            f"{option}: cannot create the folder ({exc.strerror})", str(d)
+        ) from None
+    if not os.access(d, os.W_OK | os.X_OK):
+        raise ResultsFolderError(f"{option}: the folder is not writable", str(d))
+    if kind is not None:
+        try:
+            claim_folder(d, kind, keep)
+        except OutputFolderError as exc:
+            raise OutputFolderError(f"{option}: {exc.message}", str(d)) from None
+    elif incomplete:
+        (d / MANIFEST).unlink(missing_ok=True)
+    return d
 
 
 def finish_folder(folder: str | Path) -> None:

@@ -31,7 +31,8 @@ range: rates inside [0, 1], counts and durations inside [0, inf) (see :mod:`sim.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -41,7 +42,8 @@ from sim.clocks import clocks
 from sim.demand import IN_PERSON
 from sim.records import Layout, RepOutput
 from sim.scenario import CHANNELS, Scenario
-from sim.stats import kpi_interval, t_interval
+from sim.stats import interval_note, json_ready, kpi_interval, rate_interval, t_interval
+from sim.units import load_units
 
 NAN = float("nan")
 CAUSES = (
@@ -439,4 +441,186 @@ def summarise(
             rows.append((*key, m, mean, sd, lo, hi, int(np.sum(~np.isnan(vals)))))
     return pd.DataFrame(
         rows, columns=[*by, "metric", "mean", "sd", "ci95_low", "ci95_high", "reps"]
+    )
+
+
+# ----------------------------------------------------------------------------- over replications
+
+
+@dataclass
+class Results:
+    """Results of several replications of one scenario (all frames have a ``rep`` column)."""
+
+    scenario: Scenario
+    seed: int
+    replications: pd.DataFrame
+    units: pd.DataFrame
+    procedures: pd.DataFrame
+    channels: pd.DataFrame
+    months: pd.DataFrame
+    causes: pd.DataFrame
+    pools: pd.DataFrame
+    backlog: pd.DataFrame
+    dossiers: pd.DataFrame | None = None
+    wall_seconds: float = 0.0
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    # ------------------------------------------------------------------ headline
+    @property
+    def reps(self) -> int:
+        return len(self.replications)
+
+    @property
+    def per_rep(self) -> list[float]:
+        """Each replication's on-time rate (NaN where it resolved nothing)."""
+        return [float(x) for x in self.replications["on_time_rate"]]
+
+    def _on_time(self) -> tuple[float, float, float]:
+        r = self.replications
+        return rate_interval(r["on_time_rate"], r["resolved"])
+
+    @property
+    def on_time_rate(self) -> float:
+        """Mean over replications of the on-time rate (NaN if none resolved anything)."""
+        return self._on_time()[0]
+
+    @property
+    def on_time_ci95(self) -> tuple[float, float]:
+        """95% interval of the on-time rate, inside [0, 1] (:func:`sim.stats.rate_interval`);
+        NaN with fewer than two replications that resolved something."""
+        _, lo, hi = self._on_time()
+        return lo, hi
+
+    @property
+    def interval_note(self) -> str | None:
+        """Why the intervals are indicative only (too few replications), or None."""
+        return interval_note(self.reps)
+
+    # ------------------------------------------------------------------ tables
+    def summary(self) -> pd.DataFrame:
+        """Every replication KPI: mean, sd and 95% interval over replications.
+
+        See :func:`sim.results.summarise` (columns ``metric, mean, sd, ci95_low, ci95_high,
+        reps``; intervals inside each KPI's range).
+        """
+        return summarise(self.replications)
+
+    def unit_table(self) -> pd.DataFrame:
+        """One row per unit: mean per replication, on-time rate with its 95% interval.
+
+        Columns ``code, name, type, arrived, resolved, open, open_overdue, on_time_rate,
+        on_time_ci95_low, on_time_ci95_high, desk_wait_minutes_mean, reception_utilisation,
+        online_share``; the interval is :func:`sim.stats.rate_interval` over the replications
+        in which the unit resolved something (NaN if fewer than two).
+        """
+        table = load_units().frame.set_index("code")
+        rows = []
+        for code, g in self.units.groupby("code", sort=False):
+            m, lo, hi = rate_interval(g["on_time_rate"], g["resolved"])
+            rows.append(
+                {
+                    "code": code,
+                    "name": table.loc[code, "name"],
+                    "type": table.loc[code, "type"],
+                    "arrived": float(g["arrived"].mean()),
+                    "resolved": float(g["resolved"].mean()),
+                    "open": float(g["open"].mean()),
+                    "open_overdue": float(g["open_overdue"].mean()),
+                    "on_time_rate": m,
+                    "on_time_ci95_low": lo,
+                    "on_time_ci95_high": hi,
+                    "desk_wait_minutes_mean": float(g["desk_wait_minutes_mean"].mean()),
+                    "reception_utilisation": float(g["reception_utilisation"].mean()),
+                    "online_share": float(g["online_share"].mean()),
+                }
+            )
+        out = pd.DataFrame(rows)
+        order = {c: i for i, c in enumerate(table.index)}
+        return out.sort_values("code", key=lambda s: s.map(order)).reset_index(drop=True)
+
+    def group_table(self, name: str) -> pd.DataFrame:
+        """Per procedure / channel / month table with on-time rate and 95% interval.
+
+        Columns ``<procedure|channel|month>, resolved, late, on_time_rate, ci95_low,
+        ci95_high`` (means per replication; interval as in :meth:`unit_table`).
+        """
+        frame = getattr(self, name)
+        key = {"procedures": "procedure", "channels": "channel", "months": "month"}[name]
+        rows = []
+        for k, g in frame.groupby(key, sort=True, observed=True):
+            m, lo, hi = rate_interval(g["on_time_rate"], g["resolved"])
+            rows.append(
+                {
+                    key: k,
+                    "resolved": float(g["resolved"].mean()),
+                    "late": float(g["late"].mean()),
+                    "on_time_rate": m,
+                    "ci95_low": lo,
+                    "ci95_high": hi,
+                }
+            )
+        return pd.DataFrame(rows)
+
+    def cause_table(self) -> pd.DataFrame:
+        """Late dossiers per cause (mean per replication) and share of all late ones."""
+        c = self.causes.groupby("late_cause", observed=False)["dossiers"].sum() / max(self.reps, 1)
+        total = c.sum()
+        return pd.DataFrame(
+            {
+                "cause": c.index.astype(str),
+                "late_per_rep": c.values,
+                "share": c.values / total if total else np.nan,
+            }
+        )
+
+    def to_json(self) -> dict[str, Any]:
+        """The command line's ``--json`` object (DESIGN.md section 5), strict JSON values:
+        undefined statistics are ``None`` (``null``), never NaN."""
+        m, lo, hi = self._on_time()
+        r = self.replications
+        out = {
+            "scenario": self.scenario.name,
+            "on_time_rate": m,
+            "on_time_ci95": [lo, hi],
+            "interval_note": self.interval_note,
+            "per_rep": self.per_rep,
+            "dossiers_arrived": int(r["arrived"].sum()),
+            "dossiers_resolved": int(r["resolved"].sum()),
+            "dossiers_open_at_end": int(r["open"].sum()),
+            "dossiers_open_overdue_at_end": int(r["open_overdue"].sum()),
+            "reps": self.reps,
+            "seed": self.seed,
+            "wall_seconds": self.wall_seconds,
+        }
+        if "precision" in self.meta:
+            out["precision"] = self.meta["precision"]
+        return dict(json_ready(out))
+
+
+GROUP_TABLES = ("units", "procedures", "channels", "months", "causes", "pools", "backlog")
+"""The per-replication group tables that :class:`Results` and :class:`RepTables` share."""
+
+
+def stack_tables(parts: Sequence[Any], attr: str) -> pd.DataFrame:
+    """Stack one table of several replications (or batches of them) in order."""
+    frames = [getattr(t, attr) for t in parts]
+    full = [f for f in frames if f is not None and len(f)]
+    if full:
+        return pd.concat(full, ignore_index=True)
+    # keep the columns when every replication's table is empty (e.g. nothing resolved yet)
+    return next((f for f in frames if f is not None), pd.DataFrame()).reset_index(drop=True)
+
+
+def combine_results(parts: Sequence[Results]) -> Results:
+    """Stack results of consecutive replication batches of one scenario (same seed)."""
+    first = parts[0]
+    kept = [p.dossiers for p in parts if p.dossiers is not None]
+    return Results(
+        scenario=first.scenario,
+        seed=first.seed,
+        replications=stack_tables(parts, "replications"),
+        **{name: stack_tables(parts, name) for name in GROUP_TABLES},
+        dossiers=pd.concat(kept, ignore_index=True) if kept else None,
+        wall_seconds=sum(p.wall_seconds for p in parts),
+        meta=dict(first.meta),
     )

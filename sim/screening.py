@@ -32,7 +32,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from sim.executors import Executor, make_executor
+from sim.errors import InputError
+from sim.executors import Executor, open_executor
 from sim.scenario import Scenario, bare_dict
 
 NOISE_FACTOR = 2.0
@@ -40,7 +41,7 @@ NOISE_FACTOR = 2.0
 noise-only mean absolute effect."""
 
 
-class ScreeningError(Exception):
+class ScreeningError(InputError):
     """Screening cannot proceed (no uncertain parameters, no targets)."""
 
 
@@ -204,14 +205,9 @@ def screen(
         for row in X
     ]
     tasks += [TargetTask(base, centre, tuple(names), seed, 1 + r) for r in range(noise_reps)]
-    own = executor is None
-    ex = executor or make_executor(workers, scheduler)
-    t0 = time.perf_counter()
-    try:
+    with open_executor(workers, scheduler, executor) as ex:
+        t0 = time.perf_counter()
         results = executor_map(ex)(run_target_task, tasks)
-    finally:
-        if own:
-            ex.close()
     wall = time.perf_counter() - t0
     design = pd.DataFrame(X, columns=params)
     runs = pd.concat([design, pd.DataFrame(results[: len(X)])], axis=1)

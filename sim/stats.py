@@ -66,7 +66,9 @@ RATE_TRIALS: dict[str, str] = {
 }
 """Rates of a replication and the column holding their number of trials (the denominator)."""
 
-_COUNTS = frozenset(
+#: KPIs that are counts of dossiers (or events); the late dossiers of each cause
+#: (``late_<cause>``) are counts too (:func:`is_count`).
+COUNTS = frozenset(
     {
         "arrived",
         "resolved",
@@ -82,6 +84,28 @@ _COUNTS = frozenset(
     }
 )
 _DURATION_SUFFIXES = ("_minutes", "_hours", "_minutes_mean", "_hours_mean", "_hours_p90")
+
+
+def _is_rate(metric: str) -> bool:
+    return (
+        metric in RATE_TRIALS
+        or metric.endswith(("_rate", "_share", "utilisation"))
+        or metric.startswith("utilisation")
+        or metric == "share"
+    )
+
+
+def is_count(metric: str) -> bool:
+    """Whether a KPI is a count per replication: one of :data:`COUNTS`, or the late
+    dossiers of one cause (``late_<cause>``)."""
+    if metric in COUNTS:
+        return True
+    return (
+        metric.startswith("late_")
+        and not _is_rate(metric)
+        and not metric.endswith(_DURATION_SUFFIXES)
+    )
+
 
 Interval = tuple[float, float, float]
 """(mean, low, high); NaN where undefined."""
@@ -177,14 +201,9 @@ def metric_range(metric: str) -> tuple[float, float]:
 
     Unknown names are unrestricted (``(-inf, inf)``).
     """
-    if (
-        metric in RATE_TRIALS
-        or metric.endswith(("_rate", "_share", "utilisation"))
-        or metric.startswith("utilisation")
-        or metric == "share"
-    ):
+    if _is_rate(metric):
         return 0.0, 1.0
-    if metric in _COUNTS or metric.startswith("late_") or metric.endswith(_DURATION_SUFFIXES):
+    if metric in COUNTS or metric.startswith("late_") or metric.endswith(_DURATION_SUFFIXES):
         return 0.0, math.inf
     return -math.inf, math.inf
 

@@ -28,7 +28,7 @@ import json
 import math
 import time
 from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -46,7 +46,7 @@ from pydantic import (
 )
 from tqdm import tqdm
 
-from sim.executors import Executor, SerialExecutor, make_executor
+from sim.executors import Executor, open_executor
 from sim.experiment import RepTask, run_replication
 from sim.labels import LANGS
 from sim.results import summarise
@@ -96,8 +96,12 @@ POINT_KPIS: tuple[str, ...] = (
 )
 
 
-class SweepStoreError(ScenarioError):
-    """An output folder that cannot take this sweep (reported like bad input)."""
+class SweepError(ScenarioError):
+    """A sweep file that cannot be used, with the field that is wrong (bad input)."""
+
+
+class SweepStoreError(SweepError):
+    """An output folder that cannot take this sweep (bad input)."""
 
 
 # ----------------------------------------------------------------------------- the file
@@ -401,7 +405,7 @@ def lhs_values(spec: SweepSpec, seed: int) -> list[dict[str, Any]]:
 _KNOWN_KEYS = (*(f.alias or k for k, f in SweepSpec.model_fields.items()), *Range.model_fields)
 
 
-def _pydantic_error(source: str, exc: ValidationError) -> ScenarioError:
+def _pydantic_error(source: str, exc: ValidationError) -> SweepError:
     errors = exc.errors()
     # a misspelt key also makes the intended one 'missing': report the misspelling
     err = next((e for e in errors if e["type"] == "extra_forbidden"), errors[0])
@@ -415,43 +419,83 @@ def _pydantic_error(source: str, exc: ValidationError) -> ScenarioError:
     elif err["type"] not in ("missing", "value_error") and "input" in err:
         text = repr(err["input"])
         msg = f"{msg} (got {text if len(text) <= 40 else text[:37] + '...'})"
-    return ScenarioError(source, loc, msg)
+    return SweepError(source, loc, msg)
 
 
 def load_sweep(path: str | Path) -> Sweep:
-    """Read and validate a sweep file; every problem is a ScenarioError naming the field.
+    """Read and validate a sweep file; every problem is a SweepError naming the field.
 
     Each factor value (or both ends of a range) is applied to the base scenario and
     validated, so a factor path that does not exist is rejected here.
+
+    Raises
+    ------
+    SweepError
+        A field of the sweep file (or of its base scenario, named) that cannot be used.
     """
     p = Path(path)
     src = str(p)
-    data = read_yaml_mapping(p)
     try:
-        spec = SweepSpec.model_validate(data)
+        spec = SweepSpec.model_validate(read_yaml_mapping(p))
     except ValidationError as exc:
         raise _pydantic_error(src, exc) from None
     if not spec.factors:
-        raise ScenarioError(src, "factors", "at least one factor is needed")
+        raise SweepError(src, "factors", "at least one factor is needed")
+    base_path, base_raw, base = _sweep_base(src, p, spec)
+    factor_paths = _factor_paths(src, spec)
+    if spec.design == "grid":
+        combos, checks = _grid_design(src, spec)
+    else:
+        spec, combos, checks = _lhs_design(src, spec, base)
+    reps = spec.reps if spec.reps is not None else base.run.reps
+    seed = spec.seed if spec.seed is not None else base.run.seed
+    run_factors = _run_factors(src, spec, factor_paths)
+    warnings = _run_warnings(src, spec, run_factors)
+    written = written_paths(base_path) | set(spec.overrides)
+    warnings += [f"{src}: base: {w}" for w in scenario_warnings(base, written)]
+    _check_levels(src, base_raw, factor_paths, checks, warnings)
+    point_seeds: dict[int, int] = {}
+    point_reps: dict[int, int] = {}
+    if run_factors["run.seed"] or run_factors["run.reps"]:
+        point_seeds, point_reps = _point_runs(src, base_raw, factor_paths, combos, run_factors)
+    _check_size(src, len(combos), reps, point_reps)
+    return Sweep(
+        source=src,
+        spec=spec,
+        name=spec.name or p.stem,
+        base_raw=base_raw,
+        base=base,
+        factor_paths=factor_paths,
+        points=_sweep_points(src, spec, combos),
+        reps=reps,
+        seed=seed,
+        point_seeds=point_seeds,
+        point_reps=point_reps,
+        warnings=warnings,
+    )
 
-    # base scenario and fixed overrides
+
+def _sweep_base(src: str, p: Path, spec: SweepSpec) -> tuple[Path, dict[str, Any], Scenario]:
+    """The base scenario's file, its raw mapping with the fixed ``set:`` overrides applied,
+    and the validated scenario; a fault of the base file is reported as ``base`` (naming the
+    file), a fault of an override as ``set``."""
     if not spec.base.strip():
-        raise ScenarioError(src, "base", "must be the file name of a scenario")
+        raise SweepError(src, "base", "must be the file name of a scenario")
     base_path = Path(spec.base) if Path(spec.base).is_absolute() else p.parent / spec.base
     if base_path.is_dir():
-        raise ScenarioError(src, "base", f"{spec.base!r} is a directory, not a scenario file")
+        raise SweepError(src, "base", f"{spec.base!r} is a directory, not a scenario file")
     if not base_path.is_file():
-        raise ScenarioError(src, "base", f"scenario file {spec.base!r} not found")
+        raise SweepError(src, "base", f"scenario file {spec.base!r} not found")
     try:
         base_raw = load_raw(base_path)
     except ScenarioError as exc:
-        raise ScenarioError(src, "base", f"{exc}") from None
+        raise SweepError(src, "base", f"{exc}") from None
     plain_base = copy.deepcopy(base_raw) if spec.overrides else None
     for key, value in spec.overrides.items():
         try:
             set_path(base_raw, key, copy.deepcopy(value), src)
         except ScenarioError as exc:
-            raise ScenarioError(src, f"set.{key}", f"{exc.path}: {exc.message}") from None
+            raise SweepError(src, f"set.{key}", f"{exc.path}: {exc.message}") from None
     try:
         base = scenario_from_dict(base_raw, src)
     except ScenarioError as exc:
@@ -462,27 +506,31 @@ def load_sweep(path: str | Path) -> Sweep:
             except ScenarioError as base_exc:
                 fault = base_exc
             else:
-                raise ScenarioError(src, "set", f"{exc.path}: {exc.message}") from None
+                raise SweepError(src, "set", f"{exc.path}: {exc.message}") from None
         assert fault is not None
         # name the scenario file: the fault is in it, not in the sweep file
-        raise ScenarioError(src, "base", f"{base_path}: {fault.path}: {fault.message}") from None
+        raise SweepError(src, "base", f"{base_path}: {fault.path}: {fault.message}") from None
+    return base_path, base_raw, base
 
-    # factor paths
+
+def _factor_paths(src: str, spec: SweepSpec) -> dict[str, list[str]]:
+    """The dotted fields each factor sets (``paths:``, else the factor's own name); each
+    field is set by one factor only, never also under ``set:``, and can change results."""
     for name in spec.paths:
         if name not in spec.factors:
-            raise ScenarioError(src, f"paths.{name}", "not a factor")
+            raise SweepError(src, f"paths.{name}", "not a factor")
         if not spec.paths[name]:
-            raise ScenarioError(src, f"paths.{name}", "at least one path is needed")
+            raise SweepError(src, f"paths.{name}", "at least one path is needed")
     factor_paths = {f: list(spec.paths.get(f, [f])) for f in spec.factors}
     for f, fpaths in factor_paths.items():
         for fp in fpaths:
             if not fp or any(not part for part in fp.split(".")):
-                raise ScenarioError(src, f"factors.{f}", f"empty field name in path {fp!r}")
+                raise SweepError(src, f"factors.{f}", f"empty field name in path {fp!r}")
             if fp in spec.overrides:
-                raise ScenarioError(src, f"factors.{f}", f"{fp} is also fixed under set")
+                raise SweepError(src, f"factors.{f}", f"{fp} is also fixed under set")
             for top, what in NO_EFFECT_PATHS.items():
                 if _within(fp, top):
-                    raise ScenarioError(
+                    raise SweepError(
                         src,
                         f"factors.{f}",
                         f"{fp} cannot change the results ({what}): not a factor",
@@ -493,68 +541,84 @@ def load_sweep(path: str | Path) -> Sweep:
             for other_path, other in owner.items():
                 if f"{fp}.".startswith(f"{other_path}.") or other_path.startswith(f"{fp}."):
                     what = "the same field" if fp == other_path else "overlapping fields"
-                    raise ScenarioError(
-                        src, f"factors.{f}", f"sets {what} as factor {other!r} ({fp})"
-                    )
+                    raise SweepError(src, f"factors.{f}", f"sets {what} as factor {other!r} ({fp})")
             owner[fp] = f
+    return factor_paths
 
-    # the design
-    if spec.design == "grid":
-        if spec.points is not None:
-            raise ScenarioError(src, "points", "only for design: lhs (a grid has every point)")
-        levels: dict[str, list[Any]] = {}
-        for f, vals in spec.factors.items():
-            if not isinstance(vals, list) or not vals:
-                raise ScenarioError(src, f"factors.{f}", "a grid factor needs a list of values")
-            keys = [canonical_json(_level_key(v)) for v in vals]
-            if len(set(keys)) != len(keys):
-                raise ScenarioError(src, f"factors.{f}", "repeated value")
-            levels[f] = vals
-        n_points = math.prod(len(v) for v in levels.values())
-        if n_points > MAX_POINTS:
-            raise ScenarioError(
-                src, "factors", f"the grid has {n_points:,} points; at most {MAX_POINTS:,}"
-            )
-        combos = [dict(zip(levels, c, strict=True)) for c in itertools.product(*levels.values())]
-        checks = levels
-    else:
-        if spec.points is None:
-            raise ScenarioError(src, "points", "design: lhs needs the number of points")
-        ranges: dict[str, Range] = {}
-        for f, r in spec.factors.items():
-            if not isinstance(r, Mapping):
-                raise ScenarioError(src, f"factors.{f}", "an lhs factor needs {low: .., high: ..}")
-            try:
-                ranges[f] = Range.model_validate(r)
-            except ValidationError as exc:
-                inner = _pydantic_error(src, exc)
-                where = ".".join(x for x in (f"factors.{f}", inner.path) if x)
-                raise ScenarioError(src, where, inner.message) from None
-        spec = spec.model_copy(update={"factors": ranges})
-        seed_for_design = spec.seed if spec.seed is not None else base.run.seed
-        combos = lhs_values(spec, seed_for_design)
-        checks = {
-            f: ([math.ceil(r.low), math.floor(r.high)] if r.integer else [r.low, r.high])
-            for f, r in ranges.items()
-        }
 
-    reps = spec.reps if spec.reps is not None else base.run.reps
-    seed = spec.seed if spec.seed is not None else base.run.seed
+def _grid_design(src: str, spec: SweepSpec) -> tuple[list[dict[str, Any]], dict[str, list[Any]]]:
+    """Every combination of the factors' levels, and the levels to check on the base."""
+    if spec.points is not None:
+        raise SweepError(src, "points", "only for design: lhs (a grid has every point)")
+    levels: dict[str, list[Any]] = {}
+    for f, vals in spec.factors.items():
+        if not isinstance(vals, list) or not vals:
+            raise SweepError(src, f"factors.{f}", "a grid factor needs a list of values")
+        keys = [canonical_json(_level_key(v)) for v in vals]
+        if len(set(keys)) != len(keys):
+            raise SweepError(src, f"factors.{f}", "repeated value")
+        levels[f] = vals
+    n_points = math.prod(len(v) for v in levels.values())
+    if n_points > MAX_POINTS:
+        raise SweepError(
+            src, "factors", f"the grid has {n_points:,} points; at most {MAX_POINTS:,}"
+        )
+    combos = [dict(zip(levels, c, strict=True)) for c in itertools.product(*levels.values())]
+    return combos, levels
+
+
+def _lhs_design(
+    src: str, spec: SweepSpec, base: Scenario
+) -> tuple[SweepSpec, list[dict[str, Any]], dict[str, list[Any]]]:
+    """A Latin hypercube over the factors' ranges (seeded by the sweep's or the base's
+    seed): the spec with its ranges validated, the points, and the ends of each range to
+    check on the base."""
+    if spec.points is None:
+        raise SweepError(src, "points", "design: lhs needs the number of points")
+    ranges: dict[str, Range] = {}
+    for f, r in spec.factors.items():
+        if not isinstance(r, Mapping):
+            raise SweepError(src, f"factors.{f}", "an lhs factor needs {low: .., high: ..}")
+        try:
+            ranges[f] = Range.model_validate(r)
+        except ValidationError as exc:
+            inner = _pydantic_error(src, exc)
+            where = ".".join(x for x in (f"factors.{f}", inner.path) if x)
+            raise SweepError(src, where, inner.message) from None
+    spec = spec.model_copy(update={"factors": ranges})
+    seed_for_design = spec.seed if spec.seed is not None else base.run.seed
+    combos = lhs_values(spec, seed_for_design)
+    checks = {
+        f: ([math.ceil(r.low), math.floor(r.high)] if r.integer else [r.low, r.high])
+        for f, r in ranges.items()
+    }
+    return spec, combos, checks
+
+
+def _run_factors(
+    src: str, spec: SweepSpec, factor_paths: Mapping[str, list[str]]
+) -> dict[str, list[str]]:
+    """The factors that set ``run.seed`` and ``run.reps`` (each of :data:`RUN_PATHS`);
+    refuses a ``set:`` that fixes what the sweep's ``seed:`` or ``reps:`` fixes too."""
     for key in spec.overrides:  # the sweep's seed: / reps: and set: must not both fix one
         for field_path, own in (("run.seed", spec.seed), ("run.reps", spec.reps)):
             if own is not None and _touches(key, field_path):
                 top = field_path.split(".")[1]
-                raise ScenarioError(
+                raise SweepError(
                     src,
                     f"set.{key}",
                     f"{field_path} is fixed twice (also by {top}: {own}); give it once",
                 )
-    run_factors = {
+    return {
         target: [
             f for f, fpaths in factor_paths.items() if any(_touches(fp, target) for fp in fpaths)
         ]
         for target in RUN_PATHS
     }
+
+
+def _run_warnings(src: str, spec: SweepSpec, run_factors: Mapping[str, list[str]]) -> list[str]:
+    """The sweep's own ``seed:`` / ``reps:`` have no effect when a factor sets them."""
     warnings: list[str] = []
     for target, top, own in (("run.seed", "seed", spec.seed), ("run.reps", "reps", spec.reps)):
         if run_factors[target] and own is not None and not (top == "seed" and spec.design == "lhs"):
@@ -562,10 +626,18 @@ def load_sweep(path: str | Path) -> Sweep:
                 f"{src}: {top}: {own} has no effect: every point takes its {top} from factor "
                 f"{run_factors[target][0]}"
             )
-    written = written_paths(base_path) | set(spec.overrides)
-    warnings += [f"{src}: base: {w}" for w in scenario_warnings(base, written)]
+    return warnings
 
-    # every value of every factor must apply to the base scenario
+
+def _check_levels(
+    src: str,
+    base_raw: dict[str, Any],
+    factor_paths: Mapping[str, list[str]],
+    checks: Mapping[str, list[Any]],
+    warnings: list[str],
+) -> None:
+    """Every level of every factor must apply to the base scenario; the no-effect warnings
+    of a level (not already given for the base) are added to ``warnings``."""
     for f, vals in checks.items():
         for v in vals:
             raw = copy.deepcopy(base_raw)
@@ -574,7 +646,7 @@ def load_sweep(path: str | Path) -> Sweep:
                     set_path(raw, fp, copy.deepcopy(v), src)
                 value_scn = scenario_from_dict(raw, src)
             except ScenarioError as exc:
-                raise ScenarioError(
+                raise SweepError(
                     src, f"factors.{f}", f"value {_fmt_value(v)}: {exc.path}: {exc.message}"
                 ) from None
             for w in scenario_warnings(value_scn, factor_paths[f]):
@@ -582,23 +654,25 @@ def load_sweep(path: str | Path) -> Sweep:
                 if f"{src}: base: {w}" not in warnings and line not in warnings:
                     warnings.append(line)
 
-    point_seeds: dict[int, int] = {}
-    point_reps: dict[int, int] = {}
-    if run_factors["run.seed"] or run_factors["run.reps"]:
-        point_seeds, point_reps = _point_runs(src, base_raw, factor_paths, combos, run_factors)
-    n_tasks = sum(point_reps.get(i, reps) for i in range(len(combos)))
+
+def _check_size(src: str, n_points: int, reps: int, point_reps: Mapping[int, int]) -> None:
+    """At most :data:`MAX_TASKS` (point, replication) runs."""
+    n_tasks = sum(point_reps.get(i, reps) for i in range(n_points))
     if n_tasks > MAX_TASKS:
-        raise ScenarioError(
+        raise SweepError(
             src,
             "reps",
             (
-                f"{len(combos):,} points x {reps:,} replications"
+                f"{n_points:,} points x {reps:,} replications"
                 if not point_reps
-                else f"{len(combos):,} points with the replications of factor run.reps"
+                else f"{n_points:,} points with the replications of factor run.reps"
             )
             + f" = {n_tasks:,} runs; at most {MAX_TASKS:,}",
         )
 
+
+def _sweep_points(src: str, spec: SweepSpec, combos: list[dict[str, Any]]) -> list[SweepPoint]:
+    """The points, with their stable ids and short names; two equal points are refused."""
     short = short_names(list(spec.factors))
     points = [
         SweepPoint(index=i, id=point_id(v), name=point_name(v, short), values=v)
@@ -606,21 +680,8 @@ def load_sweep(path: str | Path) -> Sweep:
     ]
     ids = [pt.id for pt in points]
     if len(set(ids)) != len(ids):
-        raise ScenarioError(src, "factors", "two points have the same factor values")
-    return Sweep(
-        source=src,
-        spec=spec,
-        name=spec.name or p.stem,
-        base_raw=base_raw,
-        base=base,
-        factor_paths=factor_paths,
-        points=points,
-        reps=reps,
-        seed=seed,
-        point_seeds=point_seeds,
-        point_reps=point_reps,
-        warnings=warnings,
-    )
+        raise SweepError(src, "factors", "two points have the same factor values")
+    return points
 
 
 def _within(path: str, top: str) -> bool:
@@ -656,9 +717,7 @@ def _point_runs(
             settings = RunSettings.model_validate(raw["run"])
         except ValidationError as exc:
             names = ", ".join(f"{f}={_fmt_value(values[f])}" for f in sorted(involved))
-            raise ScenarioError(
-                src, "factors", f"point {names}: {exc.errors()[0]['msg']}"
-            ) from None
+            raise SweepError(src, "factors", f"point {names}: {exc.errors()[0]['msg']}") from None
         if run_factors["run.seed"]:
             seeds[i] = settings.seed
         if run_factors["run.reps"]:
@@ -793,15 +852,52 @@ class _Store:
         self.points_dir = out / POINTS_DIR
         self.errors_dir = out / ERRORS_DIR
         self._lock: Any = None
+        self._had_lock = False
 
     def lock(self) -> None:
         """Take the folder's lock, or refuse: another sweep is writing to it."""
+        self._had_lock = (self.out / LOCK_FILE).exists()
         self._lock = _acquire_store_lock(self.out)
 
     def unlock(self) -> None:
         if self._lock is not None:
             self._lock.release()
             self._lock = None
+
+    def holds_other(self, sweep: Sweep, resume: bool) -> bool:
+        """Whether the folder holds a sweep this run will not resume (not ``resume``, or
+        another sweep)."""
+        spec = self.out / SPEC_FILE
+        if not spec.is_file():
+            return False
+        if not resume:
+            return True
+        try:
+            stored = json.loads(spec.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, ValueError):
+            return True
+        return not isinstance(stored, dict) or stored.get("fingerprint") != sweep.fingerprint()
+
+    def claim(self, sweep: Sweep, resume: bool) -> None:
+        """Claim the folder (with its lock held): an older sweep's derived files and plots
+        are cleared, its store of points kept; a folder holding anything else is refused and
+        left as it was. A folder holding a sweep that is not to be resumed is refused later,
+        by :meth:`prepare`, before anything in it is touched.
+
+        Raises
+        ------
+        sim.outputs.OutputFolderError
+            If the folder holds something that is not a sweep.
+        """
+        from sim.outputs import prepare_folder
+
+        try:
+            other = self.holds_other(sweep, resume)
+            prepare_folder(self.out, None if other else "sweep", keep=(SPEC_FILE,))
+        except Exception:
+            if not self._had_lock:  # a refused folder is left as it was
+                (self.out / LOCK_FILE).unlink(missing_ok=True)
+            raise
 
     def prepare(self, sweep: Sweep, resume: bool) -> None:
         from sim.outputs import MANIFEST, write_json
@@ -902,6 +998,8 @@ def run_sweep(
     """
     if workbook_lang not in LANGS:  # refused before any work, not after the sweep
         raise ValueError(f"unknown language {workbook_lang!r}: use one of {', '.join(LANGS)}")
+    from sim.outputs import finish_folder
+
     sw = sweep if isinstance(sweep, Sweep) else load_sweep(sweep)
     t0 = time.perf_counter()
     store = _Store(Path(out)) if out is not None else None
@@ -909,9 +1007,14 @@ def run_sweep(
     if store is not None:
         store.lock()
     try:
-        return _run_locked(
+        if store is not None:
+            store.claim(sw, resume)
+        res = _run_locked(
             sw, store, frames, t0, workers, scheduler, executor, resume, progress, workbook_lang
         )
+        if store is not None:
+            finish_folder(store.out)
+        return res
     finally:
         if store is not None:
             store.unlock()
@@ -949,7 +1052,6 @@ def _run_locked(
                 store.save_error(errors[pt.index])
     todo = [pt for pt in sw.points if pt.index in scenarios]
 
-    own = executor is None
     ex: Executor | None = executor
     bar = tqdm(
         total=len(sw.points),
@@ -959,14 +1061,10 @@ def _run_locked(
         disable=not progress,
         dynamic_ncols=True,
     )
-    try:
-        if todo:
-            if ex is None:
-                ex = (
-                    SerialExecutor()
-                    if (workers == 1 and not scheduler)
-                    else make_executor(workers, scheduler)
-                )
+    with ExitStack() as scope:
+        scope.callback(bar.close)
+        if todo:  # no worker processes (nor a scheduler) for a sweep with nothing left to do
+            ex = scope.enter_context(open_executor(workers, scheduler, executor))
             tasks = list(_tasks(sw, scenarios, todo))
             pending: dict[int, list[pd.DataFrame]] = {pt.index: [] for pt in todo}
             for i, result in ex.imap(run_sweep_task, tasks):
@@ -993,10 +1091,6 @@ def _run_locked(
                     bar.update(1)
                     if errors:
                         bar.set_postfix(failed=len(errors), refresh=False)
-    finally:
-        bar.close()
-        if own and ex is not None:
-            ex.close()
 
     res = _combine(sw, frames, errors)
     res.wall_seconds = time.perf_counter() - t0

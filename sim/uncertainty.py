@@ -34,7 +34,7 @@ import numpy as np
 import pandas as pd
 from scipy.special import stdtrit
 
-from sim.executors import Executor, make_executor
+from sim.executors import Executor, open_executor
 from sim.scenario import Scenario, bare_dict, get_path
 
 #: Replication KPIs compared under the posterior (columns of a replication's ``kpis``).
@@ -283,7 +283,7 @@ def compare_posterior(
         A posterior parameter that a scenario does not have.
     """
     from sim.bayes import check_posterior_for, executor_map
-    from sim.compare import unique_labels
+    from sim.comparison import unique_labels
 
     if len(scenarios) < 2:
         raise ValueError("need at least two scenarios (the reference first)")
@@ -315,14 +315,9 @@ def compare_posterior(
                 keys.append((labels[k], d, r))
     say = progress or (lambda _m: None)
     say(f"{len(tasks)} replications ({len(scenarios)} scenarios x {draws} draws x {reps} reps)")
-    own_ex = executor is None
-    ex = executor or make_executor(workers, scheduler)
-    t0 = time.perf_counter()
-    try:
+    with open_executor(workers, scheduler, executor) as ex:
+        t0 = time.perf_counter()
         results = executor_map(ex)(run_draw_task, tasks)
-    finally:
-        if own_ex:
-            ex.close()
     runs = pd.DataFrame(
         [
             {"scenario": s, "draw": d, "rep": r, **res}

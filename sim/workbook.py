@@ -16,7 +16,7 @@ Conventions of every sheet
 * Undefined values (too few replications for an interval, nothing resolved) are empty cells.
 * Intervals are 95% Student-t intervals over independent replications
   (:func:`sim.results.t_interval`); comparisons add the paired interval under common random
-  numbers and the unpaired (Welch) one (:mod:`sim.compare`).
+  numbers and the unpaired (Welch) one (:mod:`sim.comparison`).
 
 Every file is written to a temporary name and renamed into place
 (:func:`sim.outputs.atomic_path`), like every other output.
@@ -39,10 +39,11 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from sim.labels import LANGS, label
+from sim.stats import is_count
 
 if TYPE_CHECKING:
-    from sim.compare import Comparison
-    from sim.experiment import Results
+    from sim.comparison import Comparison
+    from sim.results import Results
     from sim.sweep import SweepResults
 
 WORKBOOK = "results.xlsx"
@@ -59,23 +60,6 @@ FORMATS: dict[str, str] = {
     "diff": "+#,##0.00;-#,##0.00;0.00",
 }
 
-#: Replication KPIs that are counts of dossiers (or events) per replication.
-COUNT_METRICS = frozenset(
-    {
-        "arrived",
-        "resolved",
-        "on_time",
-        "late",
-        "open",
-        "open_overdue",
-        "events",
-        "late_queueing",
-        "late_network",
-        "late_supplements",
-        "late_service",
-    }
-)
-
 _MAX_WIDTH = 40
 _ABOUT_WIDTH = 90
 _MIN_WIDTH = 8
@@ -84,7 +68,7 @@ _HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
 
 def metric_kind(metric: str) -> str:
     """``"rate"``, ``"count"`` or ``"number"`` for a KPI column of ``Results.replications``."""
-    if metric in COUNT_METRICS:
+    if is_count(metric):  # the one list of counts, sim.stats.COUNTS
         return "count"
     if metric.endswith(("_rate", "_share")) or metric.startswith("utilisation_"):
         return "rate"
@@ -457,7 +441,7 @@ def build_comparison_workbook(comparison: Comparison, *, lang: str = "vi") -> Wo
     ValueError
         If ``lang`` is not a known language.
     """
-    from sim.compare import UNIT_KPIS
+    from sim.comparison import UNIT_KPIS
 
     _other(lang)
     cmp = comparison
@@ -667,7 +651,6 @@ def write_sweep_workbook(
 
 
 __all__ = [
-    "COUNT_METRICS",
     "FORMATS",
     "WORKBOOK",
     "Col",

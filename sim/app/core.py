@@ -38,7 +38,7 @@ from typing import Any
 import pandas as pd
 import yaml
 
-from sim.compare import Comparison, compare, unique_labels
+from sim.comparison import Comparison, compare, unique_labels
 from sim.executors import default_workers
 from sim.results import t_interval
 from sim.scenario import (

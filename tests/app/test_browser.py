@@ -26,7 +26,7 @@ import pytest
 from clitools import tthc_command
 
 from sim.app import core
-from sim.compare import compare
+from sim.comparison import compare
 from sim.scenario import load_scenario
 
 QUICK = "validation/quick.yaml"

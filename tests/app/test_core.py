@@ -9,7 +9,7 @@ import pytest
 
 from sim.app import core
 from sim.app.forms import FIELDS, annotation_at, field_spec
-from sim.compare import compare
+from sim.comparison import compare
 from sim.scenario import ScenarioError, load_scenario
 
 

@@ -10,7 +10,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from sim.app import core
-from sim.compare import compare
+from sim.comparison import compare
 from sim.labels import label
 from sim.scenario import ScenarioError, load_scenario
 

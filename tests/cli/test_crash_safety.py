@@ -23,8 +23,8 @@ import pytest
 from clitools import kill_when, tthc
 
 from sim import outputs
-from sim.calibrate import write_value
-from sim.cli import _atomic_plots, main
+from sim.calibrate import _atomic_plots, write_value
+from sim.cli import main
 from sim.scenario import load_scenario
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -11,7 +11,7 @@ import pytest
 from scipy import stats
 
 import sim
-from sim.compare import compare, paired_interval, welch_interval, write_comparison
+from sim.comparison import compare, paired_interval, welch_interval, write_comparison
 from sim.experiment import on_time_halfwidth, reps_to_add, run_to_precision
 from sim.scenario import Scenario
 from sim.stats import MIN_REPS

@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 import yaml
 
-from sim.compare import Comparison, unique_labels
+from sim.comparison import Comparison, unique_labels
 from sim.experiment import Results, run
 from sim.labels import label
 from sim.scenario import load_scenario

@@ -1,4 +1,4 @@
-"""The validation report generator (sim.validation): its checks pass and the report is sound.
+"""The validation report generator (sim.validation_report): its checks pass, the report is sound.
 
 The fast tests run the quicker theory rows in --quick mode (shorter horizons, fewer
 replications) and assert that each row's 95% interval contains the theoretical value; the
@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sim.validation import (
+from sim.validation_report import (
     REGENERATE,
     SECTIONS,
     Row,
@@ -127,7 +127,7 @@ def test_command_writes_the_report(tmp_path: Path) -> None:
         [
             sys.executable,
             "-m",
-            "sim.validation",
+            "sim.validation_report",
             "--quick",
             "--only",
             "deterministic",

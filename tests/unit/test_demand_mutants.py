@@ -25,8 +25,8 @@ from sim.demand import (
     attraction_weights,
     channel_matrix,
     generate,
+    home_demand_rates,
     procedure_shares,
-    unit_rates,
 )
 from sim.model import build_layout, horizon_calendar
 from sim.scenario import CHANNELS, load_scenario
@@ -72,7 +72,7 @@ def test_unit_rates_and_attraction(quick: Any) -> None:
         }
     )
     pop = frame["population"].to_numpy(float)
-    lam = unit_rates(scn, frame)
+    lam = home_demand_rates(scn, frame)
     codes = list(frame["code"])
     for i, code in enumerate(codes):
         assert lam[i] == pytest.approx(7.0 if code == "QN10" else pop[i] / 1000 * 2.0)

@@ -10,7 +10,10 @@ SIM = Path(__file__).resolve().parents[2] / "sim"
 
 def _sim_imports(module: str) -> set[str]:
     """Modules of ``sim`` that ``module`` imports at top level (the package itself aside)."""
-    tree = ast.parse((SIM / f"{module.split('.')[1]}.py").read_text(encoding="utf-8"))
+    parts = module.split(".")[1:]
+    path = SIM.joinpath(*parts)
+    path = path / "__init__.py" if path.is_dir() else path.with_suffix(".py")
+    tree = ast.parse(path.read_text(encoding="utf-8"))
     found = set()
     for node in tree.body:
         if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("sim."):

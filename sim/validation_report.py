@@ -1,6 +1,6 @@
 """Validation report: the simulator against queueing theory, Little's law and face validity.
 
-``python -m sim.validation [--out docs/validation.md] [--reps N] [--quick]`` runs every check
+``python -m sim.validation_report [--out docs/validation.md] [--reps N] [--quick]`` runs every check
 and writes a Markdown report:
 
 * **queueing theory** (scenarios/validation/): M/M/c at several loads against Erlang C, M/D/1
@@ -44,7 +44,7 @@ from sim.theory import erlang_c, jackson_tandem_sojourn, mg1_wait, mmc_wait
 SCENARIOS = Path(__file__).resolve().parents[1] / "scenarios"
 DEFAULT_OUT = Path("docs") / "validation.md"
 DEFAULT_SEED = 20250701
-REGENERATE = "python -m sim.validation --out docs/validation.md"
+REGENERATE = "python -m sim.validation_report --out docs/validation.md"
 EXACT_TOLERANCE = 1e-9
 """Relative slack when an interval is degenerate (deterministic cases, exact identities)."""
 
@@ -606,7 +606,7 @@ def render(rows: Sequence[Row], cfg: Settings, wall_seconds: float) -> str:
 
 def main(argv: Sequence[str] | None = None) -> int:
     p = argparse.ArgumentParser(
-        prog="python -m sim.validation",
+        prog="python -m sim.validation_report",
         description="Run the validation checks and write the Markdown report.",
     )
     p.add_argument("--out", type=Path, default=DEFAULT_OUT, help=f"default {DEFAULT_OUT}")

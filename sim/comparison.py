@@ -19,8 +19,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from sim.executors import Executor, SerialExecutor, make_executor
-from sim.experiment import Results, combine_results, reps_to_add, run
+from sim.executors import Executor, open_executor
+from sim.experiment import reps_to_add, run
+from sim.results import Results, combine_results
 from sim.scenario import Scenario
 from sim.stats import (
     MIN_REPS,
@@ -250,18 +251,14 @@ def compare(
     names = list(labels) if labels is not None else unique_labels([s.name for s in scenarios])
     if len(names) != len(scenarios):
         raise ValueError("one label per scenario is needed")
-    own = executor is None
-    ex = executor or (
-        SerialExecutor() if (workers == 1 and not scheduler) else make_executor(workers, scheduler)
-    )
-    t0 = time.perf_counter()
-    parts: list[list[Results]] = [[] for _ in scenarios]
-    n = 0
-    size = (ref.run.reps if reps is None else reps) if target_halfwidth is None else min_reps
-    size = max(1, size)
-    if target_halfwidth is not None:
-        size = max(2, min(size, max_reps))
-    try:
+    with open_executor(workers, scheduler, executor) as ex:
+        t0 = time.perf_counter()
+        parts: list[list[Results]] = [[] for _ in scenarios]
+        n = 0
+        size = (ref.run.reps if reps is None else reps) if target_halfwidth is None else min_reps
+        size = max(1, size)
+        if target_halfwidth is not None:
+            size = max(2, min(size, max_reps))
         while size > 0:
             for k, scn in enumerate(scenarios):
                 parts[k].append(
@@ -286,9 +283,6 @@ def compare(
                     ref_rates["on_time_rate"], other["on_time_rate"], metric="on_time_rate"
                 )
                 size = max(size, reps_to_add(n, halfwidth(lo, hi), target_halfwidth, max_reps))
-    finally:
-        if own:
-            ex.close()
     results = [combine_results(p) for p in parts]
     cmp = Comparison(
         results=results,
@@ -375,6 +369,79 @@ def write_comparison(
     return out
 
 
+def compare_to_folder(
+    scenarios: Sequence[Scenario],
+    out: str | Path,
+    reps: int | None = None,
+    seed: int | None = None,
+    *,
+    target_halfwidth: float | None = None,
+    max_reps: int = 100,
+    workers: int | None = 1,
+    scheduler: str | None = None,
+    executor: Executor | None = None,
+    progress: bool = False,
+    extra_manifest: dict[str, Any] | None = None,
+    workbook_lang: str = "vi",
+    plot_lang: str = "en",
+    option: str = "--out",
+) -> tuple[Comparison, list[Path]]:
+    """Compare scenarios into a result folder: what ``tthc-sim compare --out`` writes.
+
+    The folder is claimed first (:func:`sim.outputs.prepare_folder`: an older comparison's
+    files and plots are cleared, a folder holding anything else is refused before any work),
+    then :func:`compare` runs, :func:`write_comparison` writes the tables, the plots of
+    :func:`sim.plots.plot_comparison_dir` (PNG and SVG in ``out/plots``) and
+    ``manifest.json`` last.
+
+    Parameters
+    ----------
+    scenarios, reps, seed, target_halfwidth, max_reps, workers, scheduler, executor, progress
+        As :func:`compare`.
+    extra_manifest
+        Fields added to ``manifest.json`` (scenario files, overrides, warnings).
+    workbook_lang, plot_lang
+        Languages of ``results.xlsx`` (first in its headers) and of the plots ("vi" or "en").
+    option
+        How the folder is named in error messages.
+
+    Returns
+    -------
+    tuple of Comparison and list of Path
+        The comparison and the plot files written.
+
+    Raises
+    ------
+    sim.errors.ResultsFolderError
+        If the folder cannot be created or holds something that is not a comparison.
+    """
+    from sim.outputs import finish_folder, prepare_folder
+    from sim.plots import FORMATS, plot_comparison_dir
+
+    folder = prepare_folder(out, "comparison", option=option)
+    cmp = compare(
+        scenarios,
+        reps,
+        seed,
+        target_halfwidth=target_halfwidth,
+        max_reps=max_reps,
+        workers=workers,
+        scheduler=scheduler,
+        executor=executor,
+        progress=progress,
+    )
+    written: list[Path] = []
+
+    def plots(folder: Path) -> list[Path]:
+        written.extend(plot_comparison_dir(folder, folder / "plots", plot_lang, FORMATS))
+        return written
+
+    # tables, then the plots, then the manifest vouching for them
+    write_comparison(cmp, folder, extra_manifest, plots, workbook_lang=workbook_lang)
+    finish_folder(folder)
+    return cmp, written
+
+
 #: files of a comparison folder besides ``manifest.json`` and the plots
 COMPARISON_FILES = (
     "results.xlsx",
@@ -393,6 +460,7 @@ __all__ = [
     "UNIT_KPIS",
     "Comparison",
     "compare",
+    "compare_to_folder",
     "paired_interval",
     "unique_labels",
     "welch_interval",
