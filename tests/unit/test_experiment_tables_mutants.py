@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-import sim.experiment as experiment
+import sim.executors as executors
 from sim.executors import SerialExecutor
 from sim.experiment import Results, on_time_halfwidth, reps_to_add, run, run_to_precision
 from sim.scenario import load_scenario
@@ -298,18 +298,16 @@ def test_run_to_precision_executors(tiny: Any, monkeypatch: pytest.MonkeyPatch) 
     given = Spy()
     run_to_precision(tiny, 1.0, max_reps=2, executor=given, keep_dossiers=False)
     assert given.closed == 0
-    # otherwise one is made for the workers asked (serial for 1) and closed at the end
+    # otherwise one is made for the workers asked and closed at the end
     made: list[Spy] = []
 
     def make_executor(workers: int | None, scheduler: str | None) -> Spy:
         made.append(Spy(workers or 7))
         return made[-1]
 
-    monkeypatch.setattr(experiment, "make_executor", make_executor)
-    res = run_to_precision(tiny, 1.0, max_reps=2, workers=1, keep_dossiers=False)
-    assert made == [] and res.meta["workers"] == 1
-    res = run_to_precision(tiny, 1.0, max_reps=2, workers=3, keep_dossiers=False)
-    assert [s.workers for s in made] == [3] and made[0].closed == 1
-    assert res.meta["workers"] == 3
-    res = run_to_precision(tiny, 1.0, max_reps=2, workers=None, keep_dossiers=False)
-    assert res.meta["workers"] == 7 and made[1].closed == 1
+    monkeypatch.setattr(executors, "make_executor", make_executor)
+    for workers, expected in ((1, 1), (3, 3), (None, 7)):
+        res = run_to_precision(tiny, 1.0, max_reps=2, workers=workers, keep_dossiers=False)
+        assert made[-1].workers == expected and made[-1].closed == 1
+        assert res.meta["workers"] == expected
+    assert len(made) == 3
