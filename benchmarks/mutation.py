@@ -155,7 +155,10 @@ create_mutants(1)
 def all_names(module: str, tests: list[str]) -> list[str]:
     """Every mutant name of the module (generating the mutants if needed), sorted."""
     meta = WORK / module / "mutants" / "sim" / f"{module}.py.meta"
-    if not meta.exists():  # generate the mutants only (mutmut's first step)
+    copied = WORK / module / "sim" / f"{module}.py"
+    current = (ROOT / "sim" / f"{module}.py").read_bytes()
+    stale = not copied.exists() or copied.read_bytes() != current
+    if stale or not meta.exists():  # generate the mutants only (mutmut's first step)
         work = prepare(module, tests)
         subprocess.run([sys.executable, "-c", GENERATE], cwd=work, check=True, capture_output=True)
     return sorted(json.loads(meta.read_text())["exit_code_by_key"])

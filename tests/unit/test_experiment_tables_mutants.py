@@ -287,6 +287,11 @@ class Spy(SerialExecutor):
     def __init__(self, workers: int = 1) -> None:
         self.workers = workers
         self.closed = 0
+        self.used = 0
+
+    def imap(self, fn: Any, tasks: Any) -> Any:
+        self.used += 1
+        return super().imap(fn, tasks)
 
     def close(self) -> None:
         self.closed += 1
@@ -297,22 +302,36 @@ def test_run_to_precision_executors(tiny: Any, monkeypatch: pytest.MonkeyPatch) 
     # and left open
     given = Spy()
     run_to_precision(tiny, 1.0, max_reps=2, executor=given, keep_dossiers=False)
-    assert given.closed == 0
-    # otherwise one is made for the workers asked (serial for 1) and closed at the end
+    assert given.closed == 0 and given.used == 1
+    # otherwise one is made for the workers asked and closed at the end
     made: list[Spy] = []
-    real = executors.make_executor
 
-    def make_executor(workers: int | None, scheduler: str | None = None) -> Any:
-        if workers == 1:
-            return real(workers, scheduler)  # in this process
+    def make_executor(workers: int | None, scheduler: str | None) -> Spy:
         made.append(Spy(workers or 7))
         return made[-1]
 
     monkeypatch.setattr(executors, "make_executor", make_executor)
-    res = run_to_precision(tiny, 1.0, max_reps=2, workers=1, keep_dossiers=False)
-    assert made == [] and res.meta["workers"] == 1
-    res = run_to_precision(tiny, 1.0, max_reps=2, workers=3, keep_dossiers=False)
-    assert [s.workers for s in made] == [3] and made[0].closed == 1
-    assert res.meta["workers"] == 3
-    res = run_to_precision(tiny, 1.0, max_reps=2, workers=None, keep_dossiers=False)
-    assert res.meta["workers"] == 7 and made[1].closed == 1
+    for workers, expected in ((1, 1), (3, 3), (None, 7)):
+        res = run_to_precision(tiny, 1.0, max_reps=2, workers=workers, keep_dossiers=False)
+        assert made[-1].workers == expected and made[-1].closed == 1
+        assert res.meta["workers"] == expected
+    assert len(made) == 3
+
+
+def test_run_to_precision_checks_and_streams(tiny: Any) -> None:
+    with pytest.raises(ValueError, match="min_reps must be at least 1"):
+        run_to_precision(tiny, 1.0, min_reps=0)
+    seen: list[pd.DataFrame] = []
+    res = run_to_precision(tiny, 1.0, max_reps=2, min_reps=1, dossier_sink=seen.append)
+    assert res.reps == 2 and [int(f["rep"].iloc[0]) for f in seen] == [0, 1]
+
+
+def test_run_records_its_scenario_time_and_workers(tiny: Any) -> None:
+    import time
+
+    t0 = time.perf_counter()
+    res = run(tiny, 2, keep_dossiers=False)
+    elapsed = time.perf_counter() - t0
+    assert res.scenario is tiny
+    assert 0 < res.wall_seconds <= elapsed
+    assert res.meta["workers"] == 1
