@@ -402,6 +402,13 @@ def _plan(
             )
         parameter = parameter or spec.parameter
         bounds = bounds or spec.bounds
+    if parameter is None or bounds is None:
+        raise ScenarioError(
+            source,
+            "calibration.parameter",
+            "the bisection needs a parameter and bounds (calibration.parameter and "
+            "calibration.bounds, or --parameter and --bounds)",
+        )
     target = target if target is not None else (spec.target if spec else 0.985)
     reps = reps or (spec.reps if spec else 4)
     if reps < 2:

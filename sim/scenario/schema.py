@@ -520,10 +520,11 @@ class CalibrationSpec(Section):
     the fit is verified on fresh replications when the 95% interval of their on-time rate
     meets ``target`` ± ``tolerance`` (with 0, when it contains the target).
     ``--method abc``: the parameters of ``priors`` to every target of ``targets`` at once.
+    A section may hold either or both; ``parameter`` and ``bounds`` go together.
     """
 
-    parameter: str
-    bounds: tuple[float, float]
+    parameter: str | None = None
+    bounds: tuple[float, float] | None = None
     target: Probability = 0.985
     tolerance: Annotated[float, Field(ge=0.0, le=0.5)] = 0.0
     kpi: Literal["on_time_rate"] = "on_time_rate"
@@ -546,10 +547,21 @@ class CalibrationSpec(Section):
 
     @field_validator("bounds")
     @classmethod
-    def _ordered(cls, v: tuple[float, float]) -> tuple[float, float]:
-        if not v[0] < v[1]:
+    def _ordered(cls, v: tuple[float, float] | None) -> tuple[float, float] | None:
+        if v is not None and not v[0] < v[1]:
             raise ValueError(f"need low < high, got [{v[0]}, {v[1]}]")
         return v
+
+    @model_validator(mode="after")
+    def _something_to_fit(self) -> CalibrationSpec:
+        if (self.parameter is None) != (self.bounds is None):
+            missing = "bounds" if self.bounds is None else "parameter"
+            raise ValueError(f"{missing} missing: a bisection needs both parameter and bounds")
+        if self.parameter is None and not self.priors:
+            raise ValueError(
+                "nothing to fit: give parameter and bounds (bisection) or priors and targets (ABC)"
+            )
+        return self
 
 
 # ------------------------------------------------ where lateness comes from (mechanisms)

@@ -375,3 +375,27 @@ def test_calibration_tolerance_widens_the_verification_band() -> None:
     assert spec_tolerance(base) == 0.003
     with pytest.raises(ScenarioError, match=r"calibration\.tolerance"):
         base.with_changes({"calibration.tolerance": -0.1})
+
+
+def test_calibration_section_for_abc_only_needs_no_bisection_parameter() -> None:
+    """priors and targets alone make a valid calibration section (ABC); a bisection on it
+    is refused naming calibration.parameter; parameter without bounds, or nothing to fit,
+    is refused when the scenario loads."""
+    from sim.calibrate import calibrate
+    from sim.scenario import ScenarioError, load_raw, scenario_from_dict
+
+    raw = load_raw(ROOT / "scenarios" / "validation" / "quick.yaml")
+    raw["calibration"] = {
+        "priors": {"staffing.availability": {"dist": "uniform", "low": 0.5, "high": 1.0}},
+        "targets": {"recorded_on_time_rate": {"value": 0.95, "tolerance": 0.02}},
+    }
+    scn = scenario_from_dict(raw, "abc-only")
+    assert scn.calibration is not None and scn.calibration.parameter is None
+    with pytest.raises(ScenarioError, match=r"calibration\.parameter"):
+        calibrate(scn)
+    raw["calibration"] = {"parameter": "staffing.availability"}
+    with pytest.raises(ScenarioError, match="bounds missing"):
+        scenario_from_dict(raw, "half")
+    raw["calibration"] = {"target": 0.9}
+    with pytest.raises(ScenarioError, match="nothing to fit"):
+        scenario_from_dict(raw, "empty")
