@@ -49,8 +49,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from sim.errors import ResultsFolderError
 from sim.results import CAUSES, RepTables, _months, _rate
-from sim.scenario import Scenario, ScenarioError, TargetSpec, load_scenario, scenario_from_dict
+from sim.scenario import Scenario, TargetSpec, load_scenario, scenario_from_dict
 from sim.stats import bounded_interval, interval_note, rate_interval
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -212,31 +213,31 @@ def read_manifest(folder: Path) -> dict[str, Any]:
 
     Raises
     ------
-    ScenarioError
+    ResultsFolderError
         Not a folder, no or an unreadable manifest, not a run, or files missing (the message
         names the path).
     """
     d = Path(folder)
     if not d.is_dir():
-        raise ScenarioError(str(d), "", "not a folder")
+        raise ResultsFolderError("not a folder", str(d))
     path = d / "manifest.json"
     if not path.is_file():
-        raise ScenarioError(str(d), "", "no manifest.json: not a finished run folder")
+        raise ResultsFolderError("no manifest.json: not a finished run folder", str(d))
     try:
         man = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, ValueError) as exc:
-        raise ScenarioError(str(path), "", f"not a valid manifest ({exc})") from None
+        raise ResultsFolderError(f"not a valid manifest ({exc})", str(path)) from None
     if not isinstance(man, dict) or man.get("kind") != "run":
         kind = man.get("kind") if isinstance(man, dict) else None
-        raise ScenarioError(
-            str(path), "kind", f"{kind!r}: explain reads the folder of `tthc-sim run --out`"
+        raise ResultsFolderError(
+            f"kind: {kind!r}: explain reads the folder of `tthc-sim run --out`", str(path)
         )
     for key in ("scenario", "seed", "replications"):
         if key not in man:
-            raise ScenarioError(str(path), key, "missing")
+            raise ResultsFolderError(f"{key}: missing", str(path))
     for name in ("dossiers.parquet", "replications.csv"):
         if not (d / name).is_file():
-            raise ScenarioError(str(d / name), "", f"missing: {d} is incomplete")
+            raise ResultsFolderError(f"missing: {d} is incomplete", str(d / name))
     return man
 
 
@@ -245,7 +246,7 @@ def _read_rep(path: Path, rep: int, columns: Sequence[str]) -> pd.DataFrame:
         frame = pd.read_parquet(path, columns=list(columns), filters=[("rep", "==", rep)])
     except (OSError, ValueError, KeyError) as exc:  # pyarrow errors derive from these
         first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        raise ScenarioError(str(path), "", f"unreadable dossier table ({first})") from None
+        raise ResultsFolderError(f"unreadable dossier table ({first})", str(path)) from None
     return frame
 
 
@@ -593,9 +594,11 @@ def explain(
 
     Raises
     ------
-    ScenarioError
+    ResultsFolderError
         For a folder that is not a finished run folder, or unreadable files (the message
         names the path and, where there is one, the field).
+    ScenarioError
+        If the run's scenario (in its manifest) no longer validates.
     """
     from sim.model import horizon_calendar
     from sim.targets import TARGETS
@@ -607,7 +610,7 @@ def explain(
     seed = int(man["seed"])
     kpis = pd.read_csv(d / "replications.csv")
     if "rep" not in kpis.columns:
-        raise ScenarioError(str(d / "replications.csv"), "rep", "missing column")
+        raise ResultsFolderError("rep: missing column", str(d / "replications.csv"))
     recorded = scn.recorded_clock.enabled
     clocks = ("legal", "recorded") if recorded else ("legal",)
     headline = "recorded" if recorded else "legal"
@@ -626,7 +629,7 @@ def explain(
     for rep in reps:
         frame = _read_rep(path, rep, columns)
         if frame.empty:
-            raise ScenarioError(str(path), "rep", f"no dossier of replication {rep}")
+            raise ResultsFolderError(f"rep: no dossier of replication {rep}", str(path))
         resolved = (frame["status"] == "resolved").to_numpy()
         months |= {str(m) for m in frame.loc[resolved, "resolved_month"].dropna().unique()}
         n_res = int(resolved.sum())
@@ -694,7 +697,9 @@ def explain(
             )
         k = kpis.loc[kpis["rep"] == rep]
         if k.empty:
-            raise ScenarioError(str(d / "replications.csv"), "rep", f"no row for replication {rep}")
+            raise ResultsFolderError(
+                f"rep: no row for replication {rep}", str(d / "replications.csv")
+            )
         tables = _rep_tables(frame, k, scn, rep)
         for name, target in TARGETS.items():
             try:

@@ -341,3 +341,15 @@ def test_quantities_do_not_depend_on_the_order_of_replications(quick_anatomy) ->
     n = by.groupby("rep").size()
     assert n.nunique() == 1
     assert np.isfinite(quick_anatomy.totals["mean"]).all()
+
+
+def test_bad_folder_is_a_results_folder_error(tmp_path: Path) -> None:
+    """A folder that is not a run folder raises ResultsFolderError (an input error: exit 2),
+    its message naming the path."""
+    from sim.errors import InputError, ResultsFolderError
+
+    with pytest.raises(ResultsFolderError, match="not a folder") as info:
+        explain(tmp_path / "nowhere")
+    assert isinstance(info.value, InputError) and str(tmp_path / "nowhere") in str(info.value)
+    with pytest.raises(ResultsFolderError, match="no manifest.json"):
+        explain(tmp_path)
