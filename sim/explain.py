@@ -50,7 +50,7 @@ import numpy as np
 import pandas as pd
 
 from sim.errors import ResultsFolderError
-from sim.results import CAUSES, RepTables, _months, _rate
+from sim.results import CAUSES, RepTables, _months, _rate, month_rates
 from sim.scenario import Scenario, TargetSpec, load_scenario, scenario_from_dict
 from sim.stats import bounded_interval, interval_note, rate_interval
 
@@ -389,17 +389,8 @@ def _rep_tables(frame: pd.DataFrame, kpis: pd.DataFrame, scn: Scenario, rep: int
     """The parts of :class:`sim.results.RepTables` the targets read, rebuilt from the frame."""
     procedures = _rate(frame, "procedure", list(scn.procedures))
     resolved = frame["status"] == "resolved"
-    month_cols = [
-        "resolved_month",
-        "status",
-        "on_time",
-        "legal_on_time",
-        "recorded_on_time",
-        "open_overdue",
-    ]
     observed = [str(m) for m in frame.loc[resolved, "resolved_month"].dropna().unique()]
-    months = _rate(frame.loc[resolved, month_cols], "resolved_month", _months(scn, observed))
-    months = months.rename(columns={"resolved_month": "month"})
+    months = month_rates(frame, resolved, scn, observed)
     empty = pd.DataFrame()
     return RepTables(
         rep=rep,
@@ -945,22 +936,27 @@ def _land_dossiers(anatomy: Anatomy) -> float:
     return float(d.groupby("rep")["dossiers"].first().mean()) if len(d) else 0.0
 
 
+def _head_line(anatomy: Anatomy, lang: str) -> str:
+    """The report's first line: scenario, replications, seed and clocks."""
+    from sim.labels import label
+
+    clocks = ", ".join(label(f"exp_clock_{c}", lang) for c in anatomy.clocks)
+    return label(
+        "exp_head",
+        lang,
+        scenario=anatomy.scenario,
+        reps=len(anatomy.replications),
+        seed=anatomy.seed,
+        clocks=clocks,
+        headline=label(f"exp_clock_{anatomy.headline_clock}", lang),
+    )
+
+
 def render_text(anatomy: Anatomy, lang: str = "en") -> str:
     """The console report (tables in ``lang``)."""
     from sim.labels import label
 
-    clocks = ", ".join(label(f"exp_clock_{c}", lang) for c in anatomy.clocks)
-    out = [
-        label(
-            "exp_head",
-            lang,
-            scenario=anatomy.scenario,
-            reps=len(anatomy.replications),
-            seed=anatomy.seed,
-            clocks=clocks,
-            headline=label(f"exp_clock_{anatomy.headline_clock}", lang),
-        )
-    ]
+    out = [_head_line(anatomy, lang)]
     if anatomy.interval_note:
         out.append(f"Note: {anatomy.interval_note}.")
     out += [*_totals_lines(anatomy, lang), ""]
@@ -1002,19 +998,7 @@ def to_markdown(anatomy: Anatomy, lang: str = "en") -> str:
     """The anatomy as Markdown (the generated "Lateness anatomy" block of docs/model.md)."""
     from sim.labels import label
 
-    clocks = ", ".join(label(f"exp_clock_{c}", lang) for c in anatomy.clocks)
-    out = [
-        label(
-            "exp_head",
-            lang,
-            scenario=anatomy.scenario,
-            reps=len(anatomy.replications),
-            seed=anatomy.seed,
-            clocks=clocks,
-            headline=label(f"exp_clock_{anatomy.headline_clock}", lang),
-        )
-        + ".",
-    ]
+    out = [_head_line(anatomy, lang) + "."]
     if anatomy.interval_note:
         out += ["", f"_Note: {anatomy.interval_note}._"]
     out += [""] + [f"* {line}" for line in _totals_lines(anatomy, lang)]

@@ -19,7 +19,6 @@ The prose around the blocks is written by hand.
 from __future__ import annotations
 
 import argparse
-import copy
 import json
 import math
 import re
@@ -399,65 +398,37 @@ def one_factor_block(reps: int, workers: int, seed: int, scenario: Path = BASELI
     random numbers), and each cell is the mean over them of a target of :mod:`sim.targets`.
     """
     from sim import targets as tg
+    from sim.bayes import TargetTask, run_target_task
     from sim.executors import open_executor
-    from sim.scenario import bare_dict, scenario_from_dict, set_path
+    from sim.labels import label
+    from sim.scenario import bare_dict, load_scenario
 
-    base = sim_load(scenario)
-    names = sorted(tg.TARGETS)
-    raw = bare_dict(base)
-    jobs: list[tuple[str, float, Any]] = [("baseline", math.nan, base)]
-    for label, path, levels in ONE_FACTOR:
-        for level in levels:
-            changed = copy.deepcopy(raw)
-            set_path(changed, path, level, "<one-factor>")
-            jobs.append((label, level, scenario_from_dict(changed, "<one-factor>")))
-    tasks = [(scn, names, seed, r) for _, _, scn in jobs for r in range(reps)]
+    base = bare_dict(load_scenario(scenario))
+    names = tuple(sorted(tg.TARGETS))
+    jobs: list[tuple[str, float, dict[str, float]]] = [("baseline", math.nan, {})]
+    jobs += [(text, lv, {path: lv}) for text, path, levels in ONE_FACTOR for lv in levels]
+    tasks = [TargetTask(base, change, names, seed, r) for _, _, change in jobs for r in range(reps)]
     values: list[dict[str, float]] = [{} for _ in tasks]
     with open_executor(workers) as ex:
-        for i, value in ex.imap(_one_factor_task, tasks):
+        for i, value in ex.imap(run_target_task, tasks):
             if isinstance(value, BaseException):
                 raise value
             values[i] = value
-    specs = reported_row_names()
-    head = "| parameter | value | " + " | ".join(specs.get(n, n) for n in names) + " |"
+    head = "| parameter | value | " + " | ".join(label(f"tgt_{n}", "en") for n in names) + " |"
     lines = [head, "|---|---|" + "---|" * len(names)]
-    for k, (label, level, _) in enumerate(jobs):
+    for k, (text, level, _) in enumerate(jobs):
         rows = values[k * reps : (k + 1) * reps]
         cells = [_fmt_target(n, _finite_mean([r[n] for r in rows])) for n in names]
         shown = "" if math.isnan(level) else f"{level:g}"
-        if label == "baseline":
-            label = "**baseline** (every parameter at its value in the scenario)"
-        lines.append(f"| {label} | {shown} | " + " | ".join(cells) + " |")
+        if text == "baseline":
+            text = "**baseline** (every parameter at its value in the scenario)"
+        lines.append(f"| {text} | {shown} | " + " | ".join(cells) + " |")
     lines += [
         "",
         f"{reps} replications a level, seed {seed}, common random numbers across levels; "
         "a cell is the mean over the replications (`python -m sim.modeldoc --one-factor-reps N`).",
     ]
     return "\n".join(lines)
-
-
-def _one_factor_task(task: tuple[Any, list[str], int, int]) -> dict[str, float]:
-    from sim.bayes import simulate_targets
-
-    scn, names, seed, rep = task
-    return simulate_targets(scn, names, seed, rep)
-
-
-def reported_row_names() -> dict[str, str]:
-    """Short column names of the targets for the one-factor table."""
-    return {
-        "hong_gai_july_vertical_share": "HG vertical share",
-        "hong_gai_july_volume": "HG July volume",
-        "july_september_late_ratio": "Jul/Sep late ratio",
-        "land_change_on_time_rate": "land change on time",
-        "land_late_share": "land share of late",
-        "late_system_or_sync_share": "system/sync share of late",
-        "late_waiting_supplement_or_payment_share": "supplement/payment share of late",
-        "open_at_end_share": "open at end",
-        "province_volume": "province volume",
-        "recorded_on_time_rate": "recorded on time",
-        "slow_to_receive_share": "slow to receive",
-    }
 
 
 def _finite_mean(values: list[float]) -> float:
@@ -477,12 +448,6 @@ def _fmt_target(name: str, v: float) -> str:
     if kind == "count":
         return f"{v:,.0f}"
     return f"{v:.2f}"
-
-
-def sim_load(path: Path) -> Any:
-    from sim.scenario import load_scenario
-
-    return load_scenario(path)
 
 
 def _ok(flag: bool) -> str:

@@ -270,6 +270,25 @@ class RepTables:
     dossiers: pd.DataFrame | None
 
 
+def month_rates(
+    df: pd.DataFrame, resolved: pd.Series, scn: Scenario, observed: Sequence[str]
+) -> pd.DataFrame:
+    """On-time rates of the resolved dossiers of ``df`` by month of resolution (column
+    ``month``; every month of the horizon and the ``observed`` ones, see :func:`_rate`)."""
+    # only the columns _rate reads: df[resolved] would copy the whole per-dossier table
+    columns = [
+        "resolved_month",
+        "status",
+        "on_time",
+        "legal_on_time",
+        "recorded_on_time",
+        "open_overdue",
+    ]
+    levels = _months(scn, observed)
+    months = _rate(df.loc[resolved, columns], "resolved_month", levels)
+    return months.rename(columns={"resolved_month": "month"})
+
+
 def rep_tables(
     out: RepOutput,
     scn: Scenario,
@@ -359,19 +378,7 @@ def rep_tables(
     procedures.insert(0, "rep", rep)
     channels = _rate(df, "channel", CHANNELS)
     channels.insert(0, "rep", rep)
-    # only the columns _rate reads: df[resolved] would copy the whole per-dossier table
-    month_cols = [
-        "resolved_month",
-        "status",
-        "on_time",
-        "legal_on_time",
-        "recorded_on_time",
-        "open_overdue",
-    ]
-    month_levels = _months(scn, list(df["resolved_month"].cat.categories))
-    months = _rate(df.loc[resolved, month_cols], "resolved_month", month_levels).rename(
-        columns={"resolved_month": "month"}
-    )
+    months = month_rates(df, resolved, scn, list(df["resolved_month"].cat.categories))
     months.insert(0, "rep", rep)
     causes = (
         df.loc[late_mask]
