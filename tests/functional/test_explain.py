@@ -351,5 +351,5 @@ def test_bad_folder_is_a_results_folder_error(tmp_path: Path) -> None:
     with pytest.raises(ResultsFolderError, match="not a folder") as info:
         explain(tmp_path / "nowhere")
     assert isinstance(info.value, InputError) and str(tmp_path / "nowhere") in str(info.value)
-    with pytest.raises(ResultsFolderError, match="no manifest.json"):
+    with pytest.raises(ResultsFolderError, match=r"no manifest\.json"):
         explain(tmp_path)
