@@ -312,6 +312,47 @@ def load_posterior(path: str | Path) -> Posterior:
     return Posterior(frame)
 
 
+def ship(
+    post: Posterior,
+    into: str | Path,
+    *,
+    priors: Mapping[str, Any] | None = None,
+    doc: str = "docs/calibration.md",
+) -> Path:
+    """Ship a fit: write each parameter's posterior median into the scenario file ``into``
+    (comments kept; each value's comment says it is calibrated, with its 90% credible
+    interval, before the source it had) and the posterior beside it, as
+    ``<folder of into>/posterior/<stem of into>.parquet``, so that uncertainty runs
+    (``compare --posterior``) need no refit.
+
+    Returns
+    -------
+    Path
+        The posterior file written.
+
+    Raises
+    ------
+    ScenarioError
+        A posterior parameter that the scenario ``into`` does not have.
+    """
+    from sim.calibrate import write_value
+    from sim.scenario import load_scenario
+
+    into = Path(into)
+    check_parameters_in(post.parameters, load_scenario(into), str(into))
+    table = post.table(priors).set_index("parameter")
+    for p, r in table.iterrows():
+        note = (
+            f"calibrated: posterior median, 90% credible interval [{r['ci90_low']:.4g}, "
+            f"{r['ci90_high']:.4g}] ({doc})"
+        )
+        write_value(into, str(p), float(r["median"]), note, keep_source=True)
+    dest = into.parent / "posterior" / f"{into.stem}.parquet"
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    post.write(dest)
+    return dest
+
+
 def check_posterior_for(post: Posterior, scn: Scenario, source: str) -> None:
     """Every parameter of ``post`` is a number of ``scn``.
 
@@ -320,8 +361,19 @@ def check_posterior_for(post: Posterior, scn: Scenario, source: str) -> None:
     ScenarioError
         Naming the first parameter the scenario does not have.
     """
+    check_parameters_in(post.parameters, scn, source)
+
+
+def check_parameters_in(parameters: Iterable[str], scn: Scenario, source: str) -> None:
+    """Every dotted path of ``parameters`` is a value of ``scn``.
+
+    Raises
+    ------
+    ScenarioError
+        Naming the first parameter the scenario does not have.
+    """
     raw = bare_dict(scn)
-    for p in post.parameters:
+    for p in parameters:
         try:
             get_path(raw, p)
         except KeyError:

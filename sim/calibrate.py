@@ -696,9 +696,19 @@ def _atomic_plots(res: CalibrationResult, out: Path, stem: str) -> list[Path]:
     return placed
 
 
-def write_value(path: str | Path, parameter: str, value: float, note: str | None = None) -> None:
+def write_value(
+    path: str | Path,
+    parameter: str,
+    value: float,
+    note: str | None = None,
+    *,
+    keep_source: bool = False,
+) -> None:
     """Write ``parameter: value`` into a scenario YAML file, keeping its comments.
 
+    ``note`` becomes the value's end-of-line comment; with ``keep_source`` the comment it
+    had (its source, after any earlier ``calibrated: ...;`` part) follows the note. A value
+    inside a one-line mapping (``{dist: ..., mean: ...}``) gets the comment of that line.
     If ``path`` is a symbolic link, the file it points to is updated and the link kept.
     """
     from ruamel.yaml import YAML
@@ -715,15 +725,36 @@ def write_value(path: str | Path, parameter: str, value: float, note: str | None
     with p.open(encoding="utf-8") as fh:
         doc = yaml.load(fh)
     node = doc
+    parent: Any = None
     parts = parameter.split(".")
     for part in parts[:-1]:
         key: Any = int(part) if isinstance(node, list) else part
         if isinstance(node, dict) and key not in node:
             node[key] = CommentedMap()
-        node = node[key]
+        parent, node = (node, key), node[key]
     last: Any = int(parts[-1]) if isinstance(node, list) else parts[-1]
     node[last] = round(float(value), 6)
     if note and isinstance(node, CommentedMap):
-        node.yaml_add_eol_comment(note, last)
+        # a value inside a one-line mapping: the comment is that line's, its parent's key
+        owner = parent if node.fa.flow_style() and parent else (node, last)
+        if isinstance(owner[0], CommentedMap):
+            _set_eol_comment(owner[0], owner[1], note, keep_source)
     with atomic_open(p) as fh:
         yaml.dump(doc, fh)
+
+
+def _set_eol_comment(node: Any, key: Any, note: str, keep_source: bool) -> None:
+    """Make ``note`` the end-of-line comment of ``node[key]`` (ruamel.yaml), keeping the
+    comment lines that follow it; with ``keep_source`` the old comment's text (without an
+    earlier ``calibrated: ...;`` part) follows the note."""
+    entry = node.ca.items.get(key)
+    token = entry[2] if entry and len(entry) > 2 else None
+    if token is None:
+        node.yaml_add_eol_comment(note, key)
+        return
+    first, newline, rest = str(token.value).partition("\n")
+    old = first.strip().lstrip("#").strip()
+    if old.startswith("calibrated:"):
+        old = old.partition(";")[2].strip()
+    text = f"{note}; {old}" if keep_source and old else note
+    token.value = f"# {text}{newline}{rest}"

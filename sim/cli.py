@@ -224,6 +224,14 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument(
         "--restart", action="store_true", help="abc: discard the history in --out, start anew"
     )
+    c.add_argument(
+        "--ship",
+        type=Path,
+        default=None,
+        metavar="SCENARIO_FILE",
+        help="abc: write the posterior medians into SCENARIO_FILE and the posterior to "
+        "posterior/<its name>.parquet beside it",
+    )
 
     cp = sub.add_parser("compare", help="paired comparison; the first scenario is the reference")
     cp.add_argument("scenarios", type=Path, nargs="+", metavar="SCENARIO")
@@ -565,7 +573,7 @@ def _precision_line(p: dict[str, Any], what: str, lang: str = "en") -> str:
 
 
 _BISECT_ONLY = ("target", "grid", "bounds", "parameter", "write", "reps")
-_ABC_ONLY = ("scheduler", "population", "generations", "restart")
+_ABC_ONLY = ("scheduler", "population", "generations", "restart", "ship")
 
 
 def cmd_calibrate(args: argparse.Namespace) -> int:
@@ -590,13 +598,15 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
 
 
 def _calibrate_abc(args: argparse.Namespace) -> int:
-    from sim.bayes import fit, progress_to_stderr, write_fit
+    from sim.bayes import check_parameters_in, fit, progress_to_stderr, ship, write_fit
 
     scn = load_scenario(args.scenario, args.overrides)
     if scn.calibration is None or not scn.calibration.priors:
         raise ArgumentError(f"{args.scenario}: calibration.priors: no parameters to fit")
     if not scn.calibration.targets:
         raise ArgumentError(f"{args.scenario}: calibration.targets: no targets to fit to")
+    if args.ship is not None:  # refused before the fit, not after hours of it
+        check_parameters_in(scn.calibration.priors, load_scenario(args.ship), str(args.ship))
     out = prepare_folder(args.out or Path("results") / "calibration" / scn.name)
     with _about(args.scenario), connect_scheduler(args.scheduler) as executor:
         res = fit(
@@ -612,11 +622,16 @@ def _calibrate_abc(args: argparse.Namespace) -> int:
             progress=None if args.no_progress else progress_to_stderr,
         )
     write_fit(res, scn, {"scenario_file": str(args.scenario), "overrides": list(args.overrides)})
+    shipped = None
+    if args.ship is not None:
+        shipped = ship(res.posterior, args.ship, priors=scn.calibration.priors)
     if args.json:
         sys.stdout.write(json.dumps(res.to_json(), allow_nan=False) + "\n")
         return 0
     print(res.report())
     print(f"\nPosterior, tables, plots and manifest written to {out}/")
+    if shipped is not None:
+        print(f"Posterior medians written into {args.ship}; posterior shipped as {shipped}")
     return 0
 
 

@@ -276,3 +276,72 @@ def test_scaled_deviation_is_one_at_the_edge_of_the_range() -> None:
     assert spec.scaled(0.1) == 0.0
     vol = scn.calibration.targets["province_volume"]
     assert vol.scaled(2300) == pytest.approx(1.5) and math.isfinite(vol.scaled(0))
+
+
+# ----------------------------------------------------------------------------- shipping
+
+
+def _shippable(tmp_path: Path) -> Path:
+    """A scenario file of its own (extending the tiny one) whose values carry sources."""
+    f = tmp_path / "scenarios" / "mine.yaml"
+    f.parent.mkdir(parents=True)
+    f.write_text(
+        f"extends: {TINY.as_posix()}\n"
+        "name: mine\n"
+        "staffing:\n"
+        "  availability: 0.7   # assumption: a source\n"
+        "  # a comment line that must stay\n"
+        "demand:\n"
+        "  per_1000_residents_per_working_day: 3.0\n",
+        encoding="utf-8",
+    )
+    return f
+
+
+def test_ship_writes_the_posterior_medians_and_the_posterior_beside(tmp_path: Path) -> None:
+    from sim.bayes import Posterior, ship
+
+    post = Posterior(
+        pd.DataFrame(
+            {
+                "staffing.availability": [0.5, 0.6, 0.9],
+                "demand.per_1000_residents_per_working_day": [2.6, 3.9, 4.1],
+                "weight": [0.2, 0.5, 0.3],
+            }
+        )
+    )
+    f = _shippable(tmp_path)
+    dest = ship(post, f)
+    assert dest == f.parent / "posterior" / "mine.parquet"
+    scn = load_scenario(f)
+    # weighted medians: the middle particle carries the 50% point of both parameters
+    assert scn.staffing.availability == pytest.approx(post.quantile("staffing.availability", 0.5))
+    assert scn.demand.per_1000_residents_per_working_day == pytest.approx(
+        post.quantile("demand.per_1000_residents_per_working_day", 0.5)
+    )
+    text = f.read_text("utf-8")
+    assert "calibrated: posterior median, 90% credible interval" in text
+    assert "; assumption: a source" in text and "# a comment line that must stay" in text
+    shipped = load_posterior(dest)
+    pd.testing.assert_frame_equal(shipped.particles, post.particles)
+    # shipping again replaces the calibrated part, keeps the source once
+    ship(post, f)
+    line = next(ln for ln in f.read_text("utf-8").splitlines() if "availability:" in ln)
+    assert line.count("calibrated:") == 1 and line.count("assumption: a source") == 1
+
+
+def test_ship_target_without_a_prior_parameter_is_refused_before_the_fit(tmp_path: Path) -> None:
+    mmc = TINY.parents[1] / "validation" / "mmc.yaml"  # one desk: no Hồng Gai attraction
+    fitted = tmp_path / "fitted.yaml"
+    fitted.write_text(
+        f"extends: {TINY.as_posix()}\nname: fitted\n"
+        "calibration:\n  priors:\n    demand.attraction.QN21: {dist: uniform, low: 8, high: 20}\n",
+        encoding="utf-8",
+    )
+    out = tmp_path / "fit"
+    r = tthc("calibrate", str(fitted), "--ship", str(mmc), "--out", str(out), *BUDGET)
+    assert r.returncode == 2 and r.stderr.count("\n") == 1, r.stderr
+    assert "demand.attraction.QN21" in r.stderr and str(mmc) in r.stderr
+    assert not (out / "abc.db").exists()
+    r = tthc("calibrate", str(TINY), "--method", "bisect", "--ship", str(fitted))
+    assert r.returncode == 2 and "--ship" in r.stderr
