@@ -10,11 +10,15 @@ wider than the exact one, so over-coverage is expected and not tested.
 Budget: REPEATS fits of population POPULATION over GENERATIONS generations, about
 REPEATS x (POPULATION x 8) simulations of about a second: some 30-60 minutes on two cores,
 so CI's slow tier leaves it out (marker ``sbc``): run it with ``python -m pytest -m sbc``.
+With ``TTHC_SBC_REPORT=FILE`` the coverage is also written to FILE (JSON), which
+``python -m sim.caldoc`` puts into docs/calibration.md.
 """
 
 from __future__ import annotations
 
+import json
 import os
+import time
 from pathlib import Path
 
 import numpy as np
@@ -40,6 +44,7 @@ def test_credible_intervals_cover_known_parameters(tmp_path: Path) -> None:
     covered = 0
     total = 0
     misses = []
+    t0 = time.perf_counter()
     for k in range(REPEATS):
         rng = np.random.default_rng(np.random.SeedSequence([2026, k]))
         truth = {p: float(rng.uniform(pr.low, pr.high)) for p, pr in priors.items()}
@@ -68,4 +73,17 @@ def test_credible_intervals_cover_known_parameters(tmp_path: Path) -> None:
             if not inside:
                 misses.append((k, p, v, table.loc[p, "ci90_low"], table.loc[p, "ci90_high"]))
     need = int(binom.ppf(0.05, total, 0.9))
+    report = os.environ.get("TTHC_SBC_REPORT")
+    if report:
+        summary = {
+            "repeats": REPEATS,
+            "population": POPULATION,
+            "generations": GENERATIONS,
+            "covered": covered,
+            "total": total,
+            "need": need,
+            "wall_seconds": time.perf_counter() - t0,
+            "misses": [[k, p, v, lo, hi] for k, p, v, lo, hi in misses],
+        }
+        Path(report).write_text(json.dumps(summary, indent=1) + "\n", encoding="utf-8")
     assert covered >= need, f"covered {covered} of {total} (need {need}): {misses}"
