@@ -6,7 +6,7 @@
 * ``parameters``: every leaf of scenarios/baseline.yaml with its value, unit (from the field
   name) and source (the comment on its line or the nearest comment above it in the file;
   anything not citing FACTS.md is labelled an assumption);
-* ``calibration``: the result stored by ``tthc-sim calibrate ... --out docs/calibration``;
+* ``calibration``: the joint fit stored by ``tthc-sim calibrate ... --out docs/calibration_abc``;
 * ``facts``: secondary facts measured on the baseline (N replications) against FACTS.md;
 * ``attribution``: counterfactual causes of lateness by month (sim.attribution);
 * ``anatomy``: the lateness anatomy of the baseline (:mod:`sim.explain`: late dossiers by
@@ -172,26 +172,45 @@ def parameters_block(path: Path = BASELINE) -> str:
     return "\n".join(lines).strip()
 
 
-def calibration_block(folder: Path) -> str:
-    f = folder / "manifest.json"
-    if not f.exists():
-        return "_No stored calibration: run `tthc-sim calibrate scenarios/baseline.yaml --out docs/calibration`._"
-    m = json.loads(f.read_text(encoding="utf-8"))
-    r = m["result"]
-    lo, hi = r["value_ci95"]
-    alo, ahi = r["achieved_ci95"]
-    return "\n".join(
-        [
-            f"* parameter: `{r['parameter']}`, target {r['kpi']} = {r['target']}",
-            f"* fitted value: **{r['value']:.4f}** (95% CI {lo:.4f} – {hi:.4f})",
-            f"* achieved on fresh replications: {100 * r['achieved']:.2f}% "
-            f"(95% CI {100 * alo:.2f}% – {100 * ahi:.2f}%)",
-            f"* replications simulated: {r['runs']}; response monotone: {r['monotone']}; "
-            f"wall time {r['wall_seconds']:.0f} s ({m.get('created', '')[:10]})",
+CALIBRATION = DOC.parent / "calibration_abc"
+"""The stored ABC-SMC fit of the baseline (``tthc-sim calibrate
+scenarios/calibration/baseline.yaml --out docs/calibration_abc --ship scenarios/baseline.yaml``)."""
+
+
+def calibration_block(folder: Path = CALIBRATION) -> str:
+    """The stored joint fit: its budget, each parameter's posterior median (the baseline's
+    value) and 90% credible interval, and how many targets the predictive draws meet."""
+    table_file, man_file = folder / "posterior_table.csv", folder / "manifest.json"
+    if not (table_file.exists() and man_file.exists()):
+        return (
+            "_No stored calibration: run `tthc-sim calibrate scenarios/calibration/baseline.yaml "
+            "--out docs/calibration_abc --ship scenarios/baseline.yaml`._"
+        )
+    import pandas as pd
+
+    r = json.loads(man_file.read_text(encoding="utf-8"))["result"]
+    lines = [
+        f"* ABC-SMC (pyabc): {len(r['generations'])} generations, {r['simulations']} "
+        f"simulations, wall time {r['wall_seconds'] / 3600:.2f} h on two cores",
+        "",
+        "| parameter | posterior median (the baseline's value) | 90% credible interval |",
+        "|---|---|---|",
+    ]
+    for row in pd.read_csv(table_file).itertuples():
+        lines.append(
+            f"| `{row.parameter}` | {row.median:.4g} | {row.ci90_low:.4g} – {row.ci90_high:.4g} |"
+        )
+    ppc_file = folder / "ppc_table.csv"
+    if ppc_file.exists():
+        ppc = pd.read_csv(ppc_file)
+        met = int((ppc["share_in_range"].fillna(0) >= 0.5).sum())
+        lines += [
             "",
-            "![calibration curve](calibration/calibration.png)",
+            f"* posterior predictive check: {met} of {len(ppc)} targets inside their reported "
+            "range in at least half of the draws (docs/calibration.md lists each)",
         ]
-    )
+    lines += ["", "![posterior pairs](calibration_abc/posterior_pairs.png)"]
+    return "\n".join(lines)
 
 
 def facts_block(reps: int, workers: int, seed: int) -> tuple[str, Any]:
@@ -486,7 +505,7 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     doc = DOC.read_text(encoding="utf-8")
     doc = fill(doc, "parameters", parameters_block())
-    doc = fill(doc, "calibration", calibration_block(DOC.parent / "calibration"))
+    doc = fill(doc, "calibration", calibration_block())
     if not args.only_parameters:
         facts, _ = facts_block(args.reps, args.workers, args.seed)
         doc = fill(doc, "facts", facts)

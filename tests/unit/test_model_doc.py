@@ -3,13 +3,11 @@ writes from the shipped baseline now, and the baseline carries the stored calibr
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest
 
-from sim.calibrate import reproduces
-from sim.modeldoc import BASELINE, DOC, calibration_block, fill, parameters_block
+from sim.modeldoc import BASELINE, CALIBRATION, DOC, calibration_block, fill, parameters_block
 from sim.scenario import load_scenario
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -32,21 +30,28 @@ def test_parameter_table_is_current() -> None:
 
 def test_calibration_block_is_current() -> None:
     doc = DOC.read_text(encoding="utf-8")
-    assert block(doc, "calibration") == calibration_block(DOC.parent / "calibration").strip()
+    assert block(doc, "calibration") == calibration_block().strip()
 
 
-def test_baseline_carries_the_stored_calibration() -> None:
-    stored = json.loads((DOC.parent / "calibration" / "manifest.json").read_text("utf-8"))
-    result = stored["result"]
-    scn = load_scenario(BASELINE)
-    node = scn.to_dict()
-    for part in result["parameter"].split("."):
-        node = node[part]
-    assert node == pytest.approx(result["value"], abs=5e-7)
-    assert result["value_ci95"][0] <= node <= result["value_ci95"][1]
-    tolerance = scn.calibration.tolerance if scn.calibration is not None else 0.0
-    assert reproduces(*result["achieved_ci95"], result["target"], tolerance)
-    assert result["verified"] is True
+def test_baseline_carries_the_posterior_medians_and_ships_the_posterior() -> None:
+    """The baseline's fitted values are the stored fit's posterior medians, each marked as
+    calibrated in the file, and the shipped posterior is the fit's."""
+    import pandas as pd
+
+    from sim.bayes import load_posterior
+    from sim.scenario import bare_dict, get_path
+
+    table = pd.read_csv(CALIBRATION / "posterior_table.csv")
+    raw = bare_dict(load_scenario(BASELINE))
+    text = BASELINE.read_text(encoding="utf-8")
+    for row in table.itertuples():
+        assert get_path(raw, row.parameter) == pytest.approx(row.median, rel=1e-5, abs=5e-7)
+        assert row.ci90_low <= row.median <= row.ci90_high
+    assert text.count("calibrated: posterior median") >= len(table)
+    shipped = load_posterior(BASELINE.parent / "posterior" / "baseline.parquet")
+    fitted = load_posterior(CALIBRATION / "posterior.parquet")
+    pd.testing.assert_frame_equal(shipped.particles, fitted.particles)
+    assert sorted(shipped.parameters) == sorted(table["parameter"])
 
 
 def test_every_parameter_row_has_a_source_or_says_assumption() -> None:
