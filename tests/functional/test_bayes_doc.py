@@ -86,7 +86,36 @@ def test_sections_read_the_stored_results(tmp_path: Path) -> None:
         ),
         encoding="utf-8",
     )
-    assert "**19 times out of 20** (95%; the test requires at least 15" in recovery_text(rec)[0]
+    assert (
+        "**19 times out of 20** (95%), which meets the test's requirement of at least 15"
+        in (recovery_text(rec)[0])
+    )
+    rec.write_text(
+        json.dumps(
+            {
+                "repeats": 10,
+                "population": 20,
+                "generations": 3,
+                "covered": 14,
+                "total": 20,
+                "need": 15,
+                "wall_seconds": 600.0,
+                "misses": [
+                    {
+                        "repeat": 2,
+                        "parameter": "p",
+                        "truth": 0.41,
+                        "ci90": [0.5, 0.9],
+                        "prior_position": 0.02,
+                    }
+                ],
+            }
+        ),
+        encoding="utf-8",
+    )
+    text = "\n".join(recovery_text(rec))
+    assert "which **does not meet** the test's requirement of at least 15" in text
+    assert "| 2 | `p` | 0.41 | 0.5 – 0.9 | 2% of its range |" in text
 
     sc = tmp_path / "scaling.json"
     sc.write_text(

@@ -83,7 +83,17 @@ def test_credible_intervals_cover_known_parameters(tmp_path: Path) -> None:
             "total": total,
             "need": need,
             "wall_seconds": time.perf_counter() - t0,
-            "misses": [[k, p, v, lo, hi] for k, p, v, lo, hi in misses],
+            "misses": [
+                {
+                    "repeat": k,
+                    "parameter": p,
+                    "truth": v,
+                    "ci90": [float(lo), float(hi)],
+                    # where the truth lay in its prior's range (0 = low end, 1 = high end)
+                    "prior_position": (v - priors[p].low) / (priors[p].high - priors[p].low),
+                }
+                for k, p, v, lo, hi in misses
+            ],
         }
         Path(report).write_text(json.dumps(summary, indent=1) + "\n", encoding="utf-8")
     assert covered >= need, f"covered {covered} of {total} (need {need}): {misses}"
