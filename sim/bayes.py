@@ -421,6 +421,14 @@ class FitResult:
             }
         )
 
+    def degeneracy_warning(self) -> str | None:
+        """:func:`degeneracy_note` for the last generation (None when it is healthy)."""
+        if self.generations.empty or "ess" not in self.generations:
+            return None
+        return degeneracy_note(
+            float(self.generations["ess"].iloc[-1]), int(self.posterior.meta["population"])
+        )
+
     def report(self) -> str:
         lines = [
             f"ABC-SMC: {len(self.generations)} generations, {self.simulations} simulations, "
@@ -434,6 +442,8 @@ class FitResult:
                 f"  {r.parameter:<45} {r.median:.4g}  [{r.ci90_low:.4g}, {r.ci90_high:.4g}]"
                 f"   prior [{r.prior_low:.4g}, {r.prior_high:.4g}]"
             )
+        warning = self.degeneracy_warning()
+        lines += ["", warning] if warning else []
         lines += ["", "Posterior predictive checks (90% interval vs reported range):"]
         for r in self.ppc_table.itertuples():
             lines.append(
@@ -442,6 +452,19 @@ class FitResult:
                 f"   in range {_share(r.share_in_range)}"
             )
         return "\n".join(lines)
+
+
+def degeneracy_note(ess: float, population: int) -> str | None:
+    """A warning when the last population's effective sample size is below a quarter of
+    the particles (or below 10): the weights rest on a few particles, so the medians are
+    near the heaviest and the credible intervals understate the uncertainty."""
+    if not math.isfinite(ess) or ess >= max(10.0, population / 4):
+        return None
+    return (
+        f"WARNING: effective sample size {ess:.1f} of {population} particles: the importance "
+        "weights rest on a few particles, so the medians sit near the heaviest one and the "
+        "90% intervals understate the uncertainty; fit with a larger population."
+    )
 
 
 def _share(x: float) -> str:
@@ -581,6 +604,7 @@ def fit(
             say(
                 f"generation {h.max_t + 1}/{generations}: acceptance rate "
                 f"{population / max(sims, 1):.3f}, epsilon {row['epsilon']:.4g}, "
+                f"ESS {effective_sample_size(h, h.max_t):.1f}, "
                 f"simulations {sims} (total {int(h.total_nr_simulations)}), "
                 f"{gen_seconds[-1]:.0f} s; ETA {_duration(eta) if left else 'done'}"
             )
@@ -604,6 +628,7 @@ def fit(
         gens["acceptance_rate"] = gens["particles"] / gens["simulations"].where(
             gens["simulations"] > 0
         )
+        gens["ess"] = [effective_sample_size(h, int(t)) for t in gens["generation"]]
         simulations = int(h.total_nr_simulations)
         say(f"posterior predictive check: {ppc_draws} simulations ...")
         ppc = predictive(posterior, scn, names, ppc_draws, seed, ex)
@@ -633,6 +658,18 @@ def fit(
             "priors": {k: v.model_dump(mode="json") for k, v in priors.items()},
         },
     )
+
+
+def effective_sample_size(history: Any, t: int) -> float:
+    """Kish's effective sample size, 1 / sum(w^2), of generation ``t``'s normalised
+    importance weights (pyabc's :func:`pyabc.weighted_statistics.effective_sample_size`).
+    Far below the population, the posterior rests on a few particles and its credible
+    intervals understate the uncertainty."""
+    from pyabc.weighted_statistics import effective_sample_size as ess
+
+    _, w = history.get_distribution(m=0, t=t)
+    w = np.asarray(w, float)
+    return float(ess(w / w.sum()))
 
 
 def _duration(seconds: float) -> str:

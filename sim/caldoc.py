@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from sim.bayes import degeneracy_note
 from sim.scenario import Scenario, bare_dict, get_path, load_scenario
 from sim.targets import PENDING, TARGETS
 
@@ -257,7 +258,26 @@ def build(scn_path: Path = SCENARIO, results: Path = RESULTS) -> str:
         r = man["result"]
         out += [
             f"{len(r['generations'])} generations, {r['simulations']} simulations, wall time "
-            f"{r['wall_seconds'] / 3600:.2f} h.",
+            f"{r['wall_seconds'] / 3600:.2f} h"
+            + (
+                f" (this run, resumed at generation {r['resumed_from_generation']})."
+                if r.get("resumed_from_generation")
+                else "."
+            ),
+            "",
+            "| generation | epsilon | simulations | acceptance rate | effective sample size |",
+            "|---|---|---|---|---|",
+        ]
+        for g in r["generations"]:
+            ess = g.get("ess")
+            out.append(
+                f"| {g['generation'] + 1} | {_fmt(g['epsilon'])} | {g['simulations']} | "
+                f"{_fmt(g['acceptance_rate'])} | {'n/a' if ess is None else f'{ess:.1f}'} |"
+            )
+        last_ess = r["generations"][-1].get("ess") if r["generations"] else None
+        note = None if last_ess is None else degeneracy_note(last_ess, int(r["population"]))
+        out += ["", f"**{note}**"] if note else []
+        out += [
             "",
             "The baseline (`scenarios/baseline.yaml`) takes the posterior medians (`tthc-sim "
             "calibrate ... --ship scenarios/baseline.yaml`), and the posterior ships as "
