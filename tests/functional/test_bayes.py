@@ -345,3 +345,24 @@ def test_ship_target_without_a_prior_parameter_is_refused_before_the_fit(tmp_pat
     assert not (out / "abc.db").exists()
     r = tthc("calibrate", str(TINY), "--method", "bisect", "--ship", str(fitted))
     assert r.returncode == 2 and "--ship" in r.stderr
+
+
+def test_degenerate_weights_are_reported() -> None:
+    from sim.bayes import degeneracy_note
+
+    assert degeneracy_note(1.4, 32) is not None and "1.4 of 32" in str(degeneracy_note(1.4, 32))
+    assert degeneracy_note(9.9, 32) is not None  # below a quarter of the population
+    assert degeneracy_note(12.0, 32) is None and degeneracy_note(10.0, 20) is None
+    assert degeneracy_note(9.0, 20) is not None  # below 10 whatever the population
+    assert degeneracy_note(float("nan"), 32) is None
+
+
+def test_fit_reports_the_effective_sample_size_per_generation(reference: tuple[Path, Any]) -> None:
+    _, res = reference
+    ess = res.generations["ess"]
+    assert (
+        len(ess) == len(res.generations)
+        and ((ess >= 1.0) & (ess <= res.posterior.meta["population"] + 1e-9)).all()
+    )
+    w = res.posterior.weights
+    assert ess.iloc[-1] == pytest.approx(1.0 / float(np.sum(w**2)))
