@@ -399,7 +399,7 @@ class FitResult:
 
     posterior: Posterior
     table: pd.DataFrame  # posterior_table: median and 90% credible interval per parameter
-    generations: pd.DataFrame  # t, epsilon, accepted, simulations, seconds
+    generations: pd.DataFrame  # generation, epsilon, simulations, particles, acceptance_rate, ess
     ppc: pd.DataFrame  # one row per predictive draw: parameters and targets
     ppc_table: pd.DataFrame  # one row per target: reported range and predictive interval
     simulations: int
