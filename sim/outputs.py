@@ -124,8 +124,17 @@ def atomic_open(path: str | Path, mode: str = "w") -> Iterator[IO[Any]]:
 
 
 def write_csv(frame: pd.DataFrame, path: str | Path) -> None:
+    """Write ``frame`` as CSV. Text holding a carriage return (which a reader takes for a
+    line break unless it is quoted) makes every text field quoted."""
+    import csv
+
+    has_cr = any(
+        isinstance(v, str) and "\r" in v
+        for col in frame.select_dtypes(include=["object", "string"]).columns
+        for v in frame[col]
+    )
     with atomic_open(path) as fh:
-        frame.to_csv(fh, index=False)
+        frame.to_csv(fh, index=False, quoting=csv.QUOTE_NONNUMERIC if has_cr else csv.QUOTE_MINIMAL)
 
 
 def write_json(data: Any, path: str | Path) -> None:

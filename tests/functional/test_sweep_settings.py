@@ -20,7 +20,7 @@ import pandas as pd
 import pytest
 import yaml
 from clitools import ROOT, tthc
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 import sim.sweep as sweep_mod
@@ -243,6 +243,7 @@ def _fake_sweep(base_sweep, x_levels, y_levels):
     max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
 @given(x_levels=LEVELS, y_levels=st.lists(SCALARS, min_size=1, max_size=2, unique_by=_level))
+@example(x_levels=[None], y_levels=["\r"])  # a carriage return once split a CSV row in two
 def test_any_levels_round_trip_through_the_store_and_a_resume(
     kpi_row, tmp_path_factory, monkeypatch, x_levels, y_levels
 ):
