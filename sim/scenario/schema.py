@@ -102,10 +102,14 @@ def _admits(annotation: Any, kinds: tuple[type, ...]) -> bool:
     return any(_admits(a, kinds) for a in typing.get_args(annotation))
 
 
-def _bool_at(value: Any) -> str | None:
-    """Dotted path of the first true/false inside ``value`` ('' for value itself), or None."""
+def _bool_at(value: Any, depth: int = 0) -> str | None:
+    """Dotted path of the first true/false inside ``value`` ('' for value itself), or None.
+    Looks no deeper than :data:`MAX_YAML_DEPTH` (a structure that contains itself, which
+    YAML anchors or the Python API can build, ends there; the schema then refuses it)."""
     if isinstance(value, bool):
         return ""
+    if depth > MAX_YAML_DEPTH:
+        return None
     items: Iterable[tuple[Any, Any]] = ()
     if isinstance(value, Mapping):
         for k in value:
@@ -115,7 +119,7 @@ def _bool_at(value: Any) -> str | None:
     elif isinstance(value, list | tuple):
         items = enumerate(value)
     for k, v in items:
-        sub = _bool_at(v)
+        sub = _bool_at(v, depth + 1)
         if sub is not None:
             return f"{k}.{sub}" if sub else str(k)
     return None

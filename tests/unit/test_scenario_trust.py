@@ -276,3 +276,17 @@ def test_warnings_reach_stderr_and_the_manifests(tmp_path):
     assert proc.returncode == 0, proc.stderr
     man = json.loads((tmp_path / "cmp" / "manifest.json").read_text(encoding="utf-8"))
     assert man["warnings"] == [lines[0].removeprefix("warning: ")]
+
+
+def test_a_structure_that_contains_itself_is_refused_not_a_recursion_error() -> None:
+    """YAML anchors or the Python API can build a mapping that contains itself; the schema
+    refuses it with a ScenarioError naming the field (found by the slow random search)."""
+    from sim.scenario import ScenarioError, bare_dict, scenario_from_dict
+
+    raw = bare_dict(load_scenario(QUICK))
+    dist = {"dist": "exponential", "mean": 1.0}
+    dist["not_a_field"] = dist
+    raw["procedures"]["copy_certification"]["processing_minutes"] = dist
+    with pytest.raises(ScenarioError) as info:
+        scenario_from_dict(raw, "<self>")
+    assert "processing_minutes" in str(info.value)
