@@ -272,7 +272,7 @@ class Posterior:
                     "median": self.quantile(p, 0.5),
                     "ci90_low": self.quantile(p, tail),
                     "ci90_high": self.quantile(p, 1 - tail),
-                    "ess": float(1.0 / np.sum(self.weights**2)),
+                    "ess": kish_ess(self.weights),
                 }
             )
         return pd.DataFrame(rows)
@@ -660,16 +660,20 @@ def fit(
     )
 
 
-def effective_sample_size(history: Any, t: int) -> float:
-    """Kish's effective sample size, 1 / sum(w^2), of generation ``t``'s normalised
-    importance weights (pyabc's :func:`pyabc.weighted_statistics.effective_sample_size`).
-    Far below the population, the posterior rests on a few particles and its credible
-    intervals understate the uncertainty."""
-    from pyabc.weighted_statistics import effective_sample_size as ess
+def kish_ess(weights: np.ndarray) -> float:
+    """Kish's effective sample size, 1 / sum(w^2), of importance weights (normalised here;
+    pyabc's :func:`pyabc.weighted_statistics.effective_sample_size`). Far below the number
+    of particles, the posterior rests on a few of them and its credible intervals
+    understate the uncertainty."""
+    from pyabc.weighted_statistics import effective_sample_size
 
-    _, w = history.get_distribution(m=0, t=t)
-    w = np.asarray(w, float)
-    return float(ess(w / w.sum()))
+    w = np.asarray(weights, float)
+    return float(effective_sample_size(w / w.sum()))
+
+
+def effective_sample_size(history: Any, t: int) -> float:
+    """:func:`kish_ess` of generation ``t`` in a pyabc history."""
+    return kish_ess(history.get_distribution(m=0, t=t)[1])
 
 
 def _duration(seconds: float) -> str:

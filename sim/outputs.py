@@ -128,11 +128,8 @@ def write_csv(frame: pd.DataFrame, path: str | Path) -> None:
     line break unless it is quoted) makes every text field quoted."""
     import csv
 
-    has_cr = any(
-        isinstance(v, str) and "\r" in v
-        for col in frame.select_dtypes(include=["object", "string"]).columns
-        for v in frame[col]
-    )
+    text = frame.select_dtypes(include=["object", "string"])
+    has_cr = any(text[c].astype(str).str.contains("\r", regex=False).any() for c in text.columns)
     with atomic_open(path) as fh:
         frame.to_csv(fh, index=False, quoting=csv.QUOTE_NONNUMERIC if has_cr else csv.QUOTE_MINIMAL)
 
