@@ -171,6 +171,17 @@ def pyabc_prior(priors: Mapping[str, Any]) -> Any:
     return pyabc.Distribution(**rvs)
 
 
+def transition(scaling: float) -> Any:
+    """pyabc's perturbation kernel: a multivariate normal around the particles, its
+    bandwidth (Silverman's rule of thumb on the weighted covariance) times ``scaling``.
+
+    A wider kernel (``calibration.abc.kernel_scaling`` above 1) costs acceptance rate but
+    keeps the importance weights even when the population is small beside the number of
+    parameters; see docs/calibration.md, "Generations".
+    """
+    return pyabc.MultivariateNormalTransition(scaling=scaling)
+
+
 # ----------------------------------------------------------------------------- sampler
 
 
@@ -500,7 +511,9 @@ def fit(
     seed, population, generations, min_epsilon, max_simulations
         Default to ``run.seed`` and ``calibration.abc``. Stops after ``generations``
         generations, or once epsilon (a distance in tolerances) reaches ``min_epsilon``, or
-        after ``max_simulations`` simulations.
+        after ``max_simulations`` simulations, or after a generation whose acceptance rate
+        fell below ``calibration.abc.min_acceptance_rate``. The perturbation kernel's width
+        is ``calibration.abc.kernel_scaling`` (see :func:`transition`).
     ppc_draws
         Posterior predictive simulations (fresh replications at parameter sets drawn from
         the posterior by weight); 0 skips the check.
@@ -566,6 +579,7 @@ def fit(
                 pyabc_prior(priors),
                 distance,
                 population_size=population,
+                transitions=transition(abc_cfg.kernel_scaling),
                 sampler=SeededMappingSampler(executor_map(ex), seed),
             )
             abc.load(db, 1, x0)
@@ -573,9 +587,13 @@ def fit(
 
         if not resuming:  # the fingerprint first: a kill between the two leaves no orphan db
             write_strict_json({"fingerprint": fp, "seed": seed}, state_file)
-            pyabc.ABCSMC(model, pyabc_prior(priors), distance, population_size=population).new(
-                db, x0
-            )
+            pyabc.ABCSMC(
+                model,
+                pyabc_prior(priors),
+                distance,
+                population_size=population,
+                transitions=transition(abc_cfg.kernel_scaling),
+            ).new(db, x0)
         abc = loaded()
         resumed_from = abc.history.max_t + 1
         if resuming:
@@ -588,11 +606,25 @@ def fit(
             pops = pops[pops["t"] >= 0]
             last_eps = float(pops["epsilon"].iloc[-1]) if len(pops) else math.inf
             total = int(h.total_nr_simulations)
-            if done >= generations or last_eps <= min_eps or (max_sims and total >= max_sims):
+            last_rate = (
+                float(pops["particles"].iloc[-1]) / max(float(pops["samples"].iloc[-1]), 1.0)
+                if len(pops)
+                else 1.0
+            )
+            if (
+                done >= generations
+                or last_eps <= min_eps
+                or (max_sims and total >= max_sims)
+                or last_rate < abc_cfg.min_acceptance_rate
+            ):
                 break
             t0 = time.perf_counter()
             say(f"generation {done + 1}/{generations}: sampling {population} particles ...")
-            abc.run(max_nr_populations=1, max_total_nr_simulations=max_sims or np.inf)
+            abc.run(
+                max_nr_populations=1,
+                max_total_nr_simulations=max_sims or np.inf,
+                min_acceptance_rate=abc_cfg.min_acceptance_rate,
+            )
             gen_seconds.append(time.perf_counter() - t0)
             abc = loaded()
             h = abc.history
@@ -650,6 +682,8 @@ def fit(
             "min_epsilon": min_eps,
             "max_simulations": max_sims,
             "ppc_draws": ppc_draws,
+            "min_acceptance_rate": abc_cfg.min_acceptance_rate,
+            "kernel_scaling": abc_cfg.kernel_scaling,
             "workers": ex.workers,
             "scheduler": scheduler,
             "distance": "Euclidean norm of target deviations in units of their tolerances",

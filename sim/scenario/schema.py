@@ -515,6 +515,7 @@ class AbcSettings(Section):
     min_epsilon: NonNegative = 0.0
     max_simulations: Annotated[int, Field(ge=1)] | None = None
     min_acceptance_rate: Annotated[float, Field(ge=0.0, le=1.0)] = 0.0
+    kernel_scaling: Annotated[float, Field(gt=0.0, le=100.0)] = 1.0
 
 
 class CalibrationSpec(Section):

@@ -184,6 +184,16 @@ BAD = [
         "low < high",
     ),
     (
+        "calibration:\n  abc: {kernel_scaling: 0}\n",
+        "calibration.abc.kernel_scaling",
+        "greater than 0",
+    ),
+    (
+        "calibration:\n  abc: {min_acceptance_rate: 1.5}\n",
+        "calibration.abc.min_acceptance_rate",
+        "less than or equal to 1",
+    ),
+    (
         "uncertain:\n  name: {low: 0.5, high: 0.9}\n",
         "uncertain.name",
         "not a number",
@@ -366,3 +376,44 @@ def test_fit_reports_the_effective_sample_size_per_generation(reference: tuple[P
     )
     w = res.posterior.weights
     assert ess.iloc[-1] == pytest.approx(1.0 / float(np.sum(w**2)))
+
+
+def test_a_low_acceptance_rate_ends_the_fit(tmp_path: Path) -> None:
+    """``calibration.abc.min_acceptance_rate`` is applied: with a minimum of 1 the fit ends
+    after the first generation that rejected a proposal, long before its fourth."""
+    scn = load_scenario(TINY).with_changes({"calibration.abc.min_acceptance_rate": 1.0})
+    res = fit(scn, tmp_path, population=4, generations=4, ppc_draws=0)
+    rates = res.generations["acceptance_rate"]
+    assert len(rates) < 4
+    assert rates.iloc[-1] < 1.0 and (rates.iloc[:-1] == 1.0).all()
+    assert res.meta["min_acceptance_rate"] == 1.0
+
+
+def test_the_kernel_width_reaches_pyabc(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``calibration.abc.kernel_scaling`` scales pyabc's perturbation kernel, and a wider
+    kernel proposes particles farther from the last generation's."""
+    import pyabc
+
+    from sim import bayes
+
+    made: list[float] = []
+
+    def spy(scaling: float) -> Any:
+        made.append(scaling)
+        return pyabc.MultivariateNormalTransition(scaling=scaling)
+
+    monkeypatch.setattr(bayes, "transition", spy)
+    scn = load_scenario(TINY).with_changes({"calibration.abc.kernel_scaling": 2.5})
+    res = fit(scn, tmp_path, population=4, generations=2, ppc_draws=0)
+    assert made and set(made) == {2.5}
+    assert res.meta["kernel_scaling"] == 2.5
+
+    rng = np.random.default_rng(7)
+    pts = pd.DataFrame({"a": rng.normal(0, 1, 40), "b": rng.normal(0, 1, 40)})
+    w = np.full(40, 1 / 40)
+    spread = []
+    for scaling in (1.0, 3.0):
+        k = bayes.transition(scaling)
+        k.fit(pts, w)
+        spread.append(float(k.rvs(size=400).std().mean()))
+    assert spread[1] > 1.2 * spread[0]

@@ -31,9 +31,26 @@ def test_baseline_calibration_names_its_targets_and_the_waiting_ones() -> None:
 def test_sections_read_the_stored_results(tmp_path: Path) -> None:
     """Each section reports what its results file holds, and says how to produce it when
     the file is missing."""
-    from sim.caldoc import recovery_text, scaling_text, whatif_text
+    from sim.caldoc import recovery_text, sampler_trials, scaling_text, whatif_text
 
     assert "Not run yet" in " ".join(whatif_text(tmp_path / "none"))
+    assert "Not run" in " ".join(sampler_trials(tmp_path / "none.json"))
+    trials = tmp_path / "trials.json"
+    trials.write_text(
+        json.dumps(
+            {
+                "training_simulations": 79,
+                "seeds": [1],
+                "trials": [
+                    {"seed": 1, "population": 64, "generations": 3, "kernel_scaling": 3.0,
+                     "stand_in_simulations": 450, "ess": [64.0, 41.7, 33.98]},
+                ],
+            }
+        ),
+        encoding="utf-8",
+    )
+    text = "\n".join(sampler_trials(trials))
+    assert "| 64 | 3 | 3 | 1 | 64.0 → 41.7 → 34.0 |" in text and "79 stored simulations" in text
     assert "Not run yet" in " ".join(recovery_text(tmp_path / "none.json"))
     assert "Not measured yet" in " ".join(scaling_text(tmp_path / "none.json"))
 
@@ -82,6 +99,8 @@ def test_sections_read_the_stored_results(tmp_path: Path) -> None:
                 "total": 20,
                 "need": 15,
                 "wall_seconds": 600.0,
+                "kernel_scaling": 3.0,
+                "ess_final": [12.5, 20.25],
             }
         ),
         encoding="utf-8",
@@ -90,6 +109,7 @@ def test_sections_read_the_stored_results(tmp_path: Path) -> None:
         "**19 times out of 20** (95%), which meets the test's requirement of at least 15"
         in (recovery_text(rec)[0])
     )
+    assert "kernel scaling 3; final effective sample size 12.5 – 20.2)" in recovery_text(rec)[0]
     rec.write_text(
         json.dumps(
             {
@@ -139,7 +159,7 @@ def test_sections_read_the_stored_results(tmp_path: Path) -> None:
 def test_screening_section_ranks_every_assumption_and_names_the_fixed(tmp_path: Path) -> None:
     from sim.caldoc import screening_text
 
-    assert "Not run" in " ".join(screening_text(tmp_path, []))
+    assert "Not run" in " ".join(screening_text(tmp_path, [], 32))
     rows = []
     for t in ("t_a", "t_b"):
         for p, mu, matters in (("p1", 3.0, True), ("p2", 1.0, False), ("p3", 2.0, t == "t_b")):
@@ -159,8 +179,9 @@ def test_screening_section_ranks_every_assumption_and_names_the_fixed(tmp_path: 
         "fixed": ["p2"],
     }
     (tmp_path / "manifest.json").write_text(json.dumps({"result": res}), encoding="utf-8")
-    text = "\n".join(screening_text(tmp_path, ["p1"]))
+    text = "\n".join(screening_text(tmp_path, ["p1"], 48))
     assert "| `p1` (fitted) | 1* | 1* | 1 |" in text
     assert "| `p3` | 2 | 2* | 2 |" in text and "| `p2` | 3 | 3 | 3 |" in text
     assert text.index("`p1`") < text.index("`p3`") < text.index("`p2` |")
     assert "**Fixed at the baseline's values** (2): `p2`, `p3`" in text
+    assert "the population of 48 that the budget allows" in text

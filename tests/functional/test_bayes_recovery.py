@@ -44,6 +44,7 @@ def test_credible_intervals_cover_known_parameters(tmp_path: Path) -> None:
     covered = 0
     total = 0
     misses = []
+    ess_final = []
     t0 = time.perf_counter()
     for k in range(REPEATS):
         rng = np.random.default_rng(np.random.SeedSequence([2026, k]))
@@ -65,6 +66,7 @@ def test_credible_intervals_cover_known_parameters(tmp_path: Path) -> None:
             ppc_draws=0,
             workers=2,
         )
+        ess_final.append(float(res.generations["ess"].iloc[-1]))
         table = res.table.set_index("parameter")
         for p, v in truth.items():
             total += 1
@@ -79,6 +81,8 @@ def test_credible_intervals_cover_known_parameters(tmp_path: Path) -> None:
             "repeats": REPEATS,
             "population": POPULATION,
             "generations": GENERATIONS,
+            "kernel_scaling": base.calibration.abc.kernel_scaling,
+            "ess_final": ess_final,
             "covered": covered,
             "total": total,
             "need": need,
