@@ -20,7 +20,6 @@ for inference, and its acceptance rates are not the model's.
 from __future__ import annotations
 
 import argparse
-import json
 import logging
 import time
 from pathlib import Path
@@ -117,7 +116,7 @@ def main(argv: list[str] | None = None) -> int:
     rows = []
     for seed in args.seeds:
         for setting in SETTINGS:
-            np.random.seed(seed)  # pyabc draws from numpy's global generator
+            np.random.seed(seed)  # noqa: NPY002 (pyabc draws from numpy's global generator)
             row = {"seed": seed, **trial(model, priors, specs, setting)}
             rows.append(row)
             print(row, flush=True)

@@ -477,8 +477,7 @@ def recovery_text(f: Path) -> list[str]:
         f"(population {r['population']}, {r['generations']} generations"
         + (f", kernel scaling {r['kernel_scaling']:g}" if "kernel_scaling" in r else "")
         + (
-            f"; final effective sample size {min(r['ess_final']):.1f} – "
-            f"{max(r['ess_final']):.1f}"
+            f"; final effective sample size {min(r['ess_final']):.1f} – {max(r['ess_final']):.1f}"
             if r.get("ess_final")
             else ""
         )

@@ -265,6 +265,14 @@ def build_parser() -> argparse.ArgumentParser:
         "--draws", type=_positive_int, default=None, help="with --posterior (default 20)"
     )
     cp.add_argument(
+        "--fitted",
+        choices=["keep", "scale"],
+        default=None,
+        help="with --posterior: a what-if that sets a calibrated parameter itself keeps its "
+        "value in every draw (keep, default) or scales each draw's value by its ratio to the "
+        "reference's (scale: 'halved' halves every draw)",
+    )
+    cp.add_argument(
         "--scheduler", default=None, metavar="ADDRESS", help="Dask scheduler, tcp://HOST:PORT"
     )
 
@@ -689,6 +697,7 @@ def _compare_posterior(args: argparse.Namespace) -> int:
             draws=draws,
             reps=reps,
             seed=args.seed,
+            fitted=args.fitted or "keep",
             workers=args.workers,
             executor=executor,
             progress=None if args.no_progress else progress_to_stderr,
@@ -803,7 +812,11 @@ def cmd_compare(args: argparse.Namespace) -> int:
         raise ArgumentError("compare needs at least two scenario files (the reference first)")
     if args.posterior is not None:
         return _compare_posterior(args)
-    for option, value in (("--draws", args.draws), ("--scheduler", args.scheduler)):
+    for option, value in (
+        ("--draws", args.draws),
+        ("--scheduler", args.scheduler),
+        ("--fitted", args.fitted),
+    ):
         if value is not None:
             raise ArgumentError(f"{option} needs --posterior")
     scns = [load_scenario(p, args.overrides) for p in args.scenarios]

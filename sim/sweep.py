@@ -142,6 +142,9 @@ class PosteriorSpec(_Model):
 
     file: str
     draws: Annotated[int, Field(ge=2, le=10_000)] = 20
+    fitted: Literal["keep", "scale"] = "keep"
+    """A factor on a calibrated parameter: its levels kept in every draw, or read as
+    ratios to the base's value that scale each draw (see :mod:`sim.uncertainty`)."""
 
 
 class SweepSpec(_Model):

@@ -3,10 +3,13 @@
 Design
 ------
 ``draws`` parameter sets are drawn from the posterior by weight. For draw ``d`` every
-scenario takes the draw's values (a what-if that itself sets a calibrated parameter to
-something other than the reference's value keeps its own value) and runs replications
+scenario takes the draw's values and runs replications
 ``0 .. reps-1`` under the draw's seed, so within a draw the scenarios share common random
-numbers; draws have independent seeds. For a metric ``m`` and a scenario ``B`` against the
+numbers; draws have independent seeds. A what-if that itself sets a calibrated parameter ``p`` to
+``v_B``, other than the reference's ``v_A``, either keeps ``v_B`` in every draw
+(``fitted="keep"``: an absolute setting, such as a rate a policy would impose) or takes
+the draw's value times ``v_B / v_A`` (``fitted="scale"``: a relative change such as
+"halved", which then halves the draw's value). For a metric ``m`` and a scenario ``B`` against the
 reference ``A`` the paired differences are ``delta[d, r] = m(B, d, r) - m(A, d, r)``.
 
 Intervals (95%)
@@ -66,6 +69,56 @@ def run_draw_task(task: DrawTask) -> dict[str, float]:
     scn = apply_values(task.base, task.values)
     k = run_replication(RepTask(scn, task.rep, task.seed, False)).kpis.iloc[0]
     return {m: float(k[m]) for m in POSTERIOR_KPIS if m in k.index}
+
+
+FITTED = ("keep", "scale")
+"""What a what-if that sets a calibrated parameter itself does under posterior draws."""
+
+
+def _own_settings(
+    label: str,
+    base: dict[str, Any],
+    ref: dict[str, Any],
+    parameters: Sequence[str],
+    fitted: str,
+    notes: list[str],
+) -> dict[str, float | None]:
+    """Per calibrated parameter, the factor applied to the draw's value in scenario ``base``
+    (1 = the draw as it is), or None where the scenario keeps its own value."""
+    out: dict[str, float | None] = {}
+    for p in parameters:
+        mine, theirs = float(get_path(base, p)), float(get_path(ref, p))
+        if mine == theirs:
+            out[p] = 1.0
+        elif fitted == "scale" and theirs != 0.0:
+            out[p] = mine / theirs
+            notes.append(
+                f"{label} sets {p} to {mine:g}, {mine / theirs:g} x the reference's "
+                f"{theirs:g}: each draw's value is scaled so"
+            )
+        else:
+            out[p] = None
+            why = " (a reference value of 0 cannot be scaled)" if fitted == "scale" else ""
+            notes.append(f"{label} sets {p} itself ({mine:g}); the draws do not change it{why}")
+    return out
+
+
+def _check_scaled(
+    source: str, label: str, draw: int, base: dict[str, Any], values: Mapping[str, float]
+) -> None:
+    """Refuse, before any simulation, a scaled draw that is not a valid scenario."""
+    from sim.bayes import apply_values
+    from sim.scenario import ScenarioError
+
+    try:
+        apply_values(base, values)
+    except ScenarioError as exc:
+        raise ScenarioError(
+            source,
+            exc.path,
+            f"{label}, posterior draw {draw + 1}, scaled by the what-if's ratio: {exc.message} "
+            "(use fitted keep)",
+        ) from None
 
 
 def draw_seed(seed: int, draw: int) -> int:
@@ -258,6 +311,7 @@ def compare_posterior(
     reps: int = 2,
     seed: int | None = None,
     labels: Sequence[str] | None = None,
+    fitted: str = "keep",
     workers: int | None = 1,
     scheduler: str | None = None,
     executor: Executor | None = None,
@@ -274,13 +328,19 @@ def compare_posterior(
         needs the within-draw variance).
     seed
         Default: the reference's ``run.seed``.
+    fitted
+        ``"keep"`` or ``"scale"``: what a what-if that sets a calibrated parameter itself
+        does under the draws (module docstring). A reference value of 0 cannot be scaled:
+        such a parameter is kept, with a note.
 
     Raises
     ------
     ValueError
-        Fewer than two scenarios, ``draws`` < 2 or ``reps`` < 2.
+        Fewer than two scenarios, ``draws`` < 2, ``reps`` < 2, or ``fitted`` neither
+        ``"keep"`` nor ``"scale"``.
     ScenarioError
-        A posterior parameter that a scenario does not have.
+        A posterior parameter that a scenario does not have, or (``fitted="scale"``) a
+        scaled value outside the parameter's valid range, naming the scenario and the draw.
     """
     from sim.bayes import check_posterior_for, executor_map
     from sim.comparison import unique_labels
@@ -289,6 +349,8 @@ def compare_posterior(
         raise ValueError("need at least two scenarios (the reference first)")
     if draws < 2 or reps < 2:
         raise ValueError("need at least 2 draws and 2 replications per draw")
+    if fitted not in FITTED:
+        raise ValueError(f"fitted: {fitted!r} is not one of {', '.join(FITTED)}")
     seed = scenarios[0].run.seed if seed is None else seed
     labels = list(labels) if labels else unique_labels([s.name for s in scenarios])
     for s in scenarios:
@@ -296,20 +358,20 @@ def compare_posterior(
     table = posterior.draws(draws, seed)
     bases = [bare_dict(s) for s in scenarios]
     ref = bases[0]
-    notes = []
-    kept: list[set[str]] = []
-    for label, b in zip(labels, bases, strict=True):
-        own = {
-            p for p in posterior.parameters if get_path(b, p) != get_path(ref, p)
-        }  # the what-if sets this calibrated parameter itself
-        kept.append(own)
-        for p in sorted(own):
-            notes.append(f"{label} sets {p} itself ({get_path(b, p)}); the draws do not change it")
+    notes: list[str] = []
+    ratios = [
+        _own_settings(label, b, ref, posterior.parameters, fitted, notes)
+        for label, b in zip(labels, bases, strict=True)
+    ]
     tasks = []
     keys = []
     for d, row in enumerate(table.to_dict("records")):
         for k, b in enumerate(bases):
-            values = {p: float(row[p]) for p in posterior.parameters if p not in kept[k]}
+            values = {
+                p: float(row[p]) * factor for p, factor in ratios[k].items() if factor is not None
+            }
+            if any(ratios[k][p] != 1.0 for p in values):
+                _check_scaled(f"<scenario {labels[k]}>", labels[k], d, b, values)
             for r in range(reps):
                 tasks.append(DrawTask(b, values, draw_seed(seed, d), r))
                 keys.append((labels[k], d, r))
@@ -332,7 +394,7 @@ def compare_posterior(
         seed=seed,
         wall_seconds=time.perf_counter() - t0,
         notes=notes,
-        meta={"workers": ex.workers, "scheduler": scheduler},
+        meta={"workers": ex.workers, "scheduler": scheduler, "fitted": fitted},
     )
 
 
@@ -404,6 +466,7 @@ def run_sweep_posterior(
         reps=sw.reps,
         seed=sw.seed,
         labels=labels,
+        fitted=spec.fitted,
         workers=workers,
         scheduler=scheduler,
         executor=executor,

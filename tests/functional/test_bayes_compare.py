@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -67,24 +68,103 @@ def test_compare_under_posterior_draws(tmp_path: Path) -> None:
     json.loads((out / "manifest.json").read_text("utf-8"), parse_constant=lambda c: 1 / 0)
 
 
-def test_a_whatif_that_sets_a_calibrated_parameter_keeps_its_value(tmp_path: Path) -> None:
+def _record_tasks(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
+    """Replace the replication by a recorder of the tasks (in-process executor)."""
+    from sim import uncertainty
+
+    seen: list[Any] = []
+
+    def fake(task: Any) -> dict[str, float]:
+        seen.append(task)
+        return {m: 0.5 for m in uncertainty.POSTERIOR_KPIS}
+
+    monkeypatch.setattr(uncertainty, "run_draw_task", fake)
+    return seen
+
+
+def _values_of(seen: list[Any], availability_set: float) -> set[float | None]:
+    return {
+        t.values.get("staffing.availability")
+        for t in seen
+        if t.base["staffing"]["availability"] == availability_set
+    }
+
+
+def test_a_whatif_that_sets_a_calibrated_parameter_keeps_its_value(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    seen = _record_tasks(monkeypatch)
     post = Posterior(pd.DataFrame({"staffing.availability": [0.5, 0.9], "weight": [0.5, 0.5]}))
-    ref = load_scenario(TINY)
+    ref = load_scenario(TINY).with_changes({"staffing.availability": 0.8})
     fixed = ref.with_changes({"staffing.availability": 1.0})
     cmp = compare_posterior([ref, fixed], post, draws=2, reps=2, workers=1)
-    assert any("sets staffing.availability itself" in n for n in cmp.notes)
+    assert any("sets staffing.availability itself (1)" in n for n in cmp.notes)
+    assert _values_of(seen, 1.0) == {None}  # the what-if's own 1.0 in every draw
+    assert _values_of(seen, 0.8) <= {0.5, 0.9} and len(seen) == 8
+
+
+def test_a_relative_whatif_scales_every_draw(monkeypatch: pytest.MonkeyPatch) -> None:
+    """``fitted="scale"``: a what-if at half the reference's value halves each draw."""
+    seen = _record_tasks(monkeypatch)
+    post = Posterior(pd.DataFrame({"staffing.availability": [0.5, 0.9], "weight": [0.5, 0.5]}))
+    ref = load_scenario(TINY).with_changes({"staffing.availability": 0.8})
+    half = ref.with_changes({"staffing.availability": 0.4})
+    cmp = compare_posterior([ref, half], post, draws=2, reps=2, workers=1, fitted="scale")
+    drawn = _values_of(seen, 0.8)
+    assert drawn <= {0.5, 0.9}
+    assert _values_of(seen, 0.4) == {v / 2 for v in drawn}  # type: ignore[operator]
+    assert any("0.5 x the reference's 0.8" in n for n in cmp.notes)
+    assert cmp.meta["fitted"] == "scale"
+
+
+def test_a_scaled_draw_outside_the_valid_range_is_refused(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from sim.scenario import ScenarioError
+
+    seen = _record_tasks(monkeypatch)
+    post = Posterior(pd.DataFrame({"staffing.availability": [0.95, 0.95], "weight": [0.5, 0.5]}))
+    ref = load_scenario(TINY).with_changes({"staffing.availability": 0.5})
+    more = ref.with_changes({"staffing.availability": 1.0})  # 2 x 0.95 > 1
+    with pytest.raises(ScenarioError) as info:
+        compare_posterior([ref, more], post, draws=2, reps=2, workers=1, fitted="scale")
+    assert info.value.path == "staffing.availability"
+    assert "posterior draw 1, scaled by the what-if's ratio" in info.value.message
+    assert seen == []  # refused before any replication
+    with pytest.raises(ValueError, match="fitted: 'ratio' is not one of keep, scale"):
+        compare_posterior([ref, more], post, draws=2, reps=2, fitted="ratio")
+
+
+def test_a_reference_value_of_zero_is_kept_not_scaled(monkeypatch: pytest.MonkeyPatch) -> None:
+    seen = _record_tasks(monkeypatch)
+    p = "demand.phi_dia_gioi_share"
+    post = Posterior(pd.DataFrame({p: [0.02, 0.04], "weight": [0.5, 0.5]}))
+    ref = load_scenario(TINY).with_changes({p: 0.0})
+    some = ref.with_changes({p: 0.1})
+    cmp = compare_posterior([ref, some], post, draws=2, reps=2, workers=1, fitted="scale")
+    assert any("a reference value of 0 cannot be scaled" in n for n in cmp.notes)
+    assert {t.values.get(p) for t in seen if t.base["demand"]["phi_dia_gioi_share"] == 0.1} == {
+        None
+    }
 
 
 @pytest.mark.parametrize(
     ("extra", "message"),
     [
         (["--draws", "3"], "--draws needs --posterior"),
+        (["--fitted", "scale"], "--fitted needs --posterior"),
         (["--posterior", "nosuch.parquet"], "--posterior"),
     ],
 )
 def test_compare_posterior_bad_input(tmp_path: Path, extra: list[str], message: str) -> None:
     r = tthc("compare", str(TINY), str(TINY), *extra)
     assert r.returncode == 2 and r.stderr.count("\n") == 1 and message in r.stderr
+
+
+def test_an_unknown_fitted_choice_is_an_argument_error() -> None:
+    r = tthc("compare", str(TINY), str(TINY), "--posterior", "p.parquet", "--fitted", "ratio")
+    assert r.returncode == 2 and r.stdout == ""
+    assert r.stderr.splitlines()[-1].startswith("error: argument --fitted: invalid choice")
 
 
 def test_posterior_parameter_missing_from_a_scenario(tmp_path: Path) -> None:
@@ -113,3 +193,30 @@ def test_sweep_with_a_posterior_section(tmp_path: Path) -> None:
     sweep.write_text(sweep.read_text("utf-8").replace(post_file.name, "missing.parquet"))
     r = tthc("sweep", str(sweep), "--workers", "1", "--out", str(tmp_path / "o2"))
     assert r.returncode == 2 and r.stderr.count("\n") == 1 and "posterior.file" in r.stderr
+
+
+def test_a_posterior_sweep_passes_its_fitted_setting(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from sim import uncertainty
+
+    post_file = _posterior(tmp_path / "posterior.parquet")
+    sweep = tmp_path / "sweep.yaml"
+    body = (
+        f"name: post\nbase: {TINY}\nfactors:\n  staffing.availability: [0.45]\n"
+        f"reps: 2\nseed: 3\nposterior: {{file: {post_file.name}, draws: 2, fitted: scale}}\n"
+    )
+    sweep.write_text(body, encoding="utf-8")
+    got: dict[str, Any] = {}
+
+    def spy(scenarios: Any, post: Any, **kw: Any) -> Any:
+        got.update(kw)
+        raise RuntimeError("stop here")
+
+    monkeypatch.setattr(uncertainty, "compare_posterior", spy)
+    with pytest.raises(RuntimeError, match="stop here"):
+        uncertainty.run_sweep_posterior(sweep)
+    assert got["fitted"] == "scale"
+    sweep.write_text(body.replace("fitted: scale", "fitted: ratio"), encoding="utf-8")
+    r = tthc("sweep", str(sweep), "--workers", "1", "--out", str(tmp_path / "o"))
+    assert r.returncode == 2 and r.stderr.count("\n") == 1 and "posterior.fitted" in r.stderr

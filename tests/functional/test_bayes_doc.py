@@ -42,8 +42,14 @@ def test_sections_read_the_stored_results(tmp_path: Path) -> None:
                 "training_simulations": 79,
                 "seeds": [1],
                 "trials": [
-                    {"seed": 1, "population": 64, "generations": 3, "kernel_scaling": 3.0,
-                     "stand_in_simulations": 450, "ess": [64.0, 41.7, 33.98]},
+                    {
+                        "seed": 1,
+                        "population": 64,
+                        "generations": 3,
+                        "kernel_scaling": 3.0,
+                        "stand_in_simulations": 450,
+                        "ess": [64.0, 41.7, 33.98],
+                    },
                 ],
             }
         ),
