@@ -249,7 +249,8 @@ def build(scn_path: Path = SCENARIO, results: Path = RESULTS) -> str:
         f"tthc-sim calibrate {rel} --workers 2 --ppc {PPC} --out docs/calibration_abc \\",
         "    --ship scenarios/baseline.yaml",
         "tthc-sim compare scenarios/baseline.yaml scenarios/land_plus2_busiest_branch.yaml \\",
-        "    scenarios/signing_delegated.yaml --posterior scenarios/posterior/baseline.parquet \\",
+        "    scenarios/signing_delegated.yaml scenarios/sync_failures_halved.yaml \\",
+        "    --posterior scenarios/posterior/baseline.parquet --fitted scale \\",
         "    --draws 8 --reps 2 --out docs/calibration_abc/whatif",
         "python benchmarks/dask_scaling.py --out docs/calibration_abc/scaling.json",
         "python benchmarks/abc_sampler_trials.py --out docs/calibration_abc/sampler_trials.json",
@@ -445,7 +446,13 @@ def whatif_text(folder: Path) -> list[str]:
         f"Recorded on-time rate against the baseline, in percentage points, under "
         f"{r.get('draws', '?')} posterior draws x {r.get('reps', '?')} replications (common "
         "random numbers within a draw). _Stochastic only_ is the interval as if the "
-        "parameters were known; _total_ adds the calibration's uncertainty.",
+        "parameters were known; _total_ adds the calibration's uncertainty."
+        + (
+            " A what-if that sets a fitted parameter itself scales each draw by its ratio "
+            "to the baseline's value (`--fitted scale`)."
+            if r.get("fitted") == "scale"
+            else ""
+        ),
         "",
         "| what-if | difference (pp) | stochastic only, 95% | total, 95% | P(improves) |",
         "|---|---|---|---|---|",

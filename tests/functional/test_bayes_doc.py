@@ -89,7 +89,13 @@ def test_sections_read_the_stored_results(tmp_path: Path) -> None:
     (w / "manifest.json").write_text(
         json.dumps({"result": {"draws": 8, "reps": 2, "notes": ["a note"]}}), encoding="utf-8"
     )
+    assert "--fitted scale" not in "\n".join(whatif_text(w))
+    (w / "manifest.json").write_text(
+        json.dumps({"result": {"draws": 8, "reps": 2, "notes": ["a note"], "fitted": "scale"}}),
+        encoding="utf-8",
+    )
     text = "\n".join(whatif_text(w))
+    assert "scales each draw by its ratio to the baseline's value (`--fitted scale`)" in text
     assert "| `more_staff` | +0.210 | [+0.110, +0.310] | [-0.090, +0.510] | 0.75 |" in text
     assert "8 posterior draws x 2 replications" in text and "a note" in text
     assert text.count("more_staff") == 1  # the on-time rate only
