@@ -1,6 +1,6 @@
 """Trials of the ABC-SMC sampler's settings on a cheap stand-in of the baseline.
 
-A baseline simulation costs about 7 s of wall time on two cores, so the sampler's settings
+A baseline simulation costs about 7-10 s of wall time on two cores, so the sampler's settings
 (population, perturbation kernel width) cannot be tried on the model itself within a
 session. This script tries them on a stand-in: each calibration target is a quadratic
 function of the fitted parameters (logarithm for log-uniform priors), least-squares fitted to

@@ -177,7 +177,7 @@ def transition(scaling: float) -> Any:
 
     A wider kernel (``calibration.abc.kernel_scaling`` above 1) costs acceptance rate but
     keeps the importance weights even when the population is small beside the number of
-    parameters; see docs/calibration.md, "Generations".
+    parameters; see docs/calibration.md, "Choice of the sampler's settings".
     """
     return pyabc.MultivariateNormalTransition(scaling=scaling)
 

@@ -145,7 +145,7 @@ def sampler_trials(file: Path) -> list[str]:
         "A first fit with a population of 32 and pyabc's default kernel ended with an effective "
         "sample size (Kish) of 1.4: one particle carried 84% of the weight, so its medians sat "
         "on that particle and its intervals understated the uncertainty. A simulation of the "
-        "baseline costs about 7 s of wall time on two cores, too much to try settings on the "
+        "baseline costs about 7-10 s of wall time on two cores, too much to try settings on the "
         "model, so they were tried on a stand-in (`benchmarks/abc_sampler_trials.py`): each "
         "target a quadratic function of the fitted parameters, least-squares fitted to "
         f"{r['training_simulations']} stored simulations of the baseline (screening and "

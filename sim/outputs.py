@@ -430,11 +430,20 @@ def versions() -> dict[str, str]:
     return out
 
 
+def command_line() -> str:
+    """The command as the user would type it again: ``tthc-sim ...`` also when it was run as
+    ``python -m sim ...`` (whose ``sys.argv[0]`` is the full path of ``sim/__main__.py``)."""
+    argv = list(sys.argv)
+    if argv and Path(argv[0]).name == "__main__.py" and Path(argv[0]).parent.name == "sim":
+        argv[0] = "tthc-sim"
+    return " ".join(argv)
+
+
 def manifest(kind: str, **fields: Any) -> dict[str, Any]:
     """A provenance record: what was run, with which seeds and software, and how long it took."""
     return {
         "kind": kind,
-        "command": " ".join(sys.argv),
+        "command": command_line(),
         "created": pd.Timestamp.now(tz="UTC").isoformat(),
         "git_revision": _git_revision(),
         "versions": versions(),

@@ -117,3 +117,14 @@ def test_manifest_reproduces_the_run(tmp_path: Path, capsys: pytest.CaptureFixtu
     assert when and all(stored_dossiers[c].dtype.kind == "M" for c in when)
     stored_dossiers[when] = stored_dossiers[when].astype(again.dossiers[when].dtypes.to_dict())
     pd.testing.assert_frame_equal(again.dossiers, stored_dossiers, check_exact=True)
+
+
+def test_manifest_command_reads_as_typed(monkeypatch: pytest.MonkeyPatch) -> None:
+    """``python -m sim run ...`` is recorded as ``tthc-sim run ...``, without the folder the
+    package was installed in; another program's path is kept."""
+    from sim.outputs import manifest
+
+    monkeypatch.setattr("sys.argv", ["/opt/x/sim/__main__.py", "run", "a.yaml"])
+    assert manifest("run")["command"] == "tthc-sim run a.yaml"
+    monkeypatch.setattr("sys.argv", ["/opt/x/tool/__main__.py", "run"])
+    assert manifest("run")["command"] == "/opt/x/tool/__main__.py run"
