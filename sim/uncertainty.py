@@ -121,6 +121,31 @@ def _check_scaled(
         ) from None
 
 
+def _draw_tasks(
+    table: pd.DataFrame,
+    bases: list[dict[str, Any]],
+    labels: list[str],
+    ratios: list[dict[str, float | None]],
+    reps: int,
+    seed: int,
+) -> tuple[list[DrawTask], list[tuple[str, int, int]]]:
+    """One task per draw, scenario and replication (the draw's values, scaled or kept as
+    ``ratios`` says; scaled ones checked first), and its (scenario, draw, rep) key."""
+    tasks: list[DrawTask] = []
+    keys: list[tuple[str, int, int]] = []
+    for d, row in enumerate(table.to_dict("records")):
+        for k, b in enumerate(bases):
+            values = {
+                p: float(row[p]) * factor for p, factor in ratios[k].items() if factor is not None
+            }
+            if any(ratios[k][p] != 1.0 for p in values):
+                _check_scaled(f"<scenario {labels[k]}>", labels[k], d, b, values)
+            for r in range(reps):
+                tasks.append(DrawTask(b, values, draw_seed(seed, d), r))
+                keys.append((labels[k], d, r))
+    return tasks, keys
+
+
 def draw_seed(seed: int, draw: int) -> int:
     """The seed of a posterior draw's replications (independent across draws)."""
     return int(np.random.SeedSequence([seed, draw]).generate_state(1, dtype=np.uint64)[0] >> 1)
@@ -363,18 +388,7 @@ def compare_posterior(
         _own_settings(label, b, ref, posterior.parameters, fitted, notes)
         for label, b in zip(labels, bases, strict=True)
     ]
-    tasks = []
-    keys = []
-    for d, row in enumerate(table.to_dict("records")):
-        for k, b in enumerate(bases):
-            values = {
-                p: float(row[p]) * factor for p, factor in ratios[k].items() if factor is not None
-            }
-            if any(ratios[k][p] != 1.0 for p in values):
-                _check_scaled(f"<scenario {labels[k]}>", labels[k], d, b, values)
-            for r in range(reps):
-                tasks.append(DrawTask(b, values, draw_seed(seed, d), r))
-                keys.append((labels[k], d, r))
+    tasks, keys = _draw_tasks(table, bases, labels, ratios, reps, seed)
     say = progress or (lambda _m: None)
     say(f"{len(tasks)} replications ({len(scenarios)} scenarios x {draws} draws x {reps} reps)")
     with open_executor(workers, scheduler, executor) as ex:
