@@ -103,9 +103,7 @@ def _own_settings(
     return out
 
 
-def _check_scaled(
-    source: str, label: str, draw: int, base: dict[str, Any], values: Mapping[str, float]
-) -> None:
+def _check_scaled(label: str, draw: int, base: dict[str, Any], values: Mapping[str, float]) -> None:
     """Refuse, before any simulation, a scaled draw that is not a valid scenario."""
     from sim.bayes import apply_values
     from sim.scenario import ScenarioError
@@ -114,7 +112,7 @@ def _check_scaled(
         apply_values(base, values)
     except ScenarioError as exc:
         raise ScenarioError(
-            source,
+            f"<scenario {label}>",
             exc.path,
             f"{label}, posterior draw {draw + 1}, scaled by the what-if's ratio: {exc.message} "
             "(use fitted keep)",
@@ -139,7 +137,7 @@ def _draw_tasks(
                 p: float(row[p]) * factor for p, factor in ratios[k].items() if factor is not None
             }
             if any(ratios[k][p] != 1.0 for p in values):
-                _check_scaled(f"<scenario {labels[k]}>", labels[k], d, b, values)
+                _check_scaled(labels[k], d, b, values)
             for r in range(reps):
                 tasks.append(DrawTask(b, values, draw_seed(seed, d), r))
                 keys.append((labels[k], d, r))

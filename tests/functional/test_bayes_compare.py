@@ -90,12 +90,20 @@ def _values_of(seen: list[Any], availability_set: float) -> set[float | None]:
     }
 
 
+def _availability_case(draws: list[float], reference: float) -> tuple[Posterior, Any]:
+    """A posterior of ``staffing.availability`` (equal weights) and the tiny scenario at
+    ``reference``."""
+    post = Posterior(
+        pd.DataFrame({"staffing.availability": draws, "weight": [1 / len(draws)] * len(draws)})
+    )
+    return post, load_scenario(TINY).with_changes({"staffing.availability": reference})
+
+
 def test_a_whatif_that_sets_a_calibrated_parameter_keeps_its_value(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     seen = _record_tasks(monkeypatch)
-    post = Posterior(pd.DataFrame({"staffing.availability": [0.5, 0.9], "weight": [0.5, 0.5]}))
-    ref = load_scenario(TINY).with_changes({"staffing.availability": 0.8})
+    post, ref = _availability_case([0.5, 0.9], 0.8)
     fixed = ref.with_changes({"staffing.availability": 1.0})
     cmp = compare_posterior([ref, fixed], post, draws=2, reps=2, workers=1)
     assert any("sets staffing.availability itself (1)" in n for n in cmp.notes)
@@ -106,8 +114,7 @@ def test_a_whatif_that_sets_a_calibrated_parameter_keeps_its_value(
 def test_a_relative_whatif_scales_every_draw(monkeypatch: pytest.MonkeyPatch) -> None:
     """``fitted="scale"``: a what-if at half the reference's value halves each draw."""
     seen = _record_tasks(monkeypatch)
-    post = Posterior(pd.DataFrame({"staffing.availability": [0.5, 0.9], "weight": [0.5, 0.5]}))
-    ref = load_scenario(TINY).with_changes({"staffing.availability": 0.8})
+    post, ref = _availability_case([0.5, 0.9], 0.8)
     half = ref.with_changes({"staffing.availability": 0.4})
     cmp = compare_posterior([ref, half], post, draws=2, reps=2, workers=1, fitted="scale")
     drawn = _values_of(seen, 0.8)
@@ -123,8 +130,7 @@ def test_a_scaled_draw_outside_the_valid_range_is_refused(
     from sim.scenario import ScenarioError
 
     seen = _record_tasks(monkeypatch)
-    post = Posterior(pd.DataFrame({"staffing.availability": [0.95, 0.95], "weight": [0.5, 0.5]}))
-    ref = load_scenario(TINY).with_changes({"staffing.availability": 0.5})
+    post, ref = _availability_case([0.95, 0.95], 0.5)
     more = ref.with_changes({"staffing.availability": 1.0})  # 2 x 0.95 > 1
     with pytest.raises(ScenarioError) as info:
         compare_posterior([ref, more], post, draws=2, reps=2, workers=1, fitted="scale")
